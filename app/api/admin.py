@@ -1,0 +1,2 @@
+"""API routes: admin."""
+from app.api import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""API routes: auth."""
+from app.api import bp  # noqa: F401

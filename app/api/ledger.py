@@ -1,0 +1,2 @@
+"""API routes: ledger."""
+from app.api import bp  # noqa: F401

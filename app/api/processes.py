@@ -1,0 +1,2 @@
+"""API routes: processes."""
+from app.api import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""API routes: tasks."""
+from app.api import bp  # noqa: F401

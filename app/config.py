@@ -1,0 +1,53 @@
+"""Deployment configuration: files and environment, never policy (policy lives in the DB)."""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, str(default)).lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'erflow.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ["zh_CN", "en"]
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    ERFLOW_TEST_CLOCK = _bool("ERFLOW_TEST_CLOCK")
+    ERFLOW_BPMN_DIR = os.environ.get("ERFLOW_BPMN_DIR", str(ROOT / "bpmn"))
+    ERFLOW_FORMS_DIR = os.environ.get("ERFLOW_FORMS_DIR", str(ROOT / "forms"))
+    ERFLOW_UPLOAD_DIR = os.environ.get("ERFLOW_UPLOAD_DIR", str(ROOT / "instance" / "uploads"))
+    ERFLOW_UPLOAD_MAX_BYTES = int(os.environ.get("ERFLOW_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+    ERFLOW_INPROCESS_WORKER = _bool("ERFLOW_INPROCESS_WORKER")
+    ERFLOW_WORKER_INTERVAL = float(os.environ.get("ERFLOW_WORKER_INTERVAL", "5"))
+    ERFLOW_TOKEN_TTL_HOURS = int(os.environ.get("ERFLOW_TOKEN_TTL_HOURS", "12"))
+    ERFLOW_LOGIN_MAX_FAILURES = int(os.environ.get("ERFLOW_LOGIN_MAX_FAILURES", "5"))
+    ERFLOW_LOGIN_WINDOW_SECONDS = int(os.environ.get("ERFLOW_LOGIN_WINDOW_SECONDS", "300"))
+
+
+class Development(Config):
+    DEBUG = False
+
+
+class Testing(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = True
+    ERFLOW_TEST_CLOCK = True
+
+
+class Production(Config):
+    SESSION_COOKIE_SECURE = _bool("ERFLOW_SECURE_COOKIES", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    ERFLOW_TEST_CLOCK = False
+
+
+CONFIGS = {"development": Development, "testing": Testing, "production": Production}

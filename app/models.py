@@ -1,0 +1,5 @@
+"""Imports every domain's models so that metadata (and Alembic) sees all tables."""
+from app.auth.models import *  # noqa: F401,F403
+from app.common.models import *  # noqa: F401,F403
+from app.engine.models import *  # noqa: F401,F403
+from app.ledger.models import *  # noqa: F401,F403

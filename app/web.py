@@ -1,0 +1,39 @@
+"""Page-wide web concerns: language and time zone selection, template filters and globals."""
+from __future__ import annotations
+
+from flask import Flask, request, session
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    lang = request.args.get("lang")
+    if lang in ("zh_CN", "en"):
+        session["lang"] = lang
+    return session.get("lang") or (
+        getattr(current_user, "locale", None) if current_user and current_user.is_authenticated else None
+    ) or "zh_CN"
+
+
+def select_timezone() -> str:
+    return "Asia/Shanghai"  # R3
+
+
+def init_web(app: Flask) -> None:
+    from app.common.clock import local
+
+    @app.template_filter("local_dt")
+    def local_dt(value, fmt: str = "%Y-%m-%d %H:%M"):
+        """UTC from the DB shown in Asia/Shanghai (R3)."""
+        return local(value).strftime(fmt) if value else ""
+
+    @app.after_request
+    def _security_headers(resp):
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; frame-ancestors 'none'; object-src 'none'",
+        )
+        return resp

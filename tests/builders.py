@@ -1,0 +1,1 @@
+"""Builder fixtures that create domain objects for tests."""

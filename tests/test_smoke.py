@@ -1,0 +1,2 @@
+def test_app_boots(app):
+    assert app.config["TESTING"]
