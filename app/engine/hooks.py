@@ -1,0 +1,64 @@
+"""Extension points for other domains: script functions and per-process start/summary hooks.
+
+Domain services register here at import time; `load_domain_hooks()` imports them at app start so the
+engine never imports a domain module by itself anywhere else.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
+
+from app.engine.types import StartSpec
+
+DOMAIN_MODULES = ("app.allocation.services",)
+
+_script_functions: dict[str, Callable] = {}
+_processes: dict[str, ProcessHooks] = {}
+
+
+@dataclass(frozen=True)
+class ProcessHooks:
+    prepare_start: Callable[[dict, Any], StartSpec] | None = None
+    summarize: Callable[[dict], dict] | None = None
+    on_complete: Callable[[int, dict], None] | None = None
+    # (message name, current summary) -> (rule id, message) to explain a refused message, e.g. R12
+    refuse_message: Callable[[str, dict], tuple[str | None, str] | None] | None = None
+
+
+def register_script_function(name: str, fn: Callable) -> None:
+    """Make `fn` callable by its name from every diagram script and condition."""
+    _script_functions[name] = fn
+
+
+def script_functions() -> dict[str, Callable]:
+    return dict(_script_functions)
+
+
+def register_process(
+    key: str,
+    *,
+    prepare_start: Callable[[dict, Any], StartSpec] | None = None,
+    summarize: Callable[[dict], dict] | None = None,
+    on_complete: Callable[[int, dict], None] | None = None,
+    refuse_message: Callable[[str, dict], tuple[str | None, str] | None] | None = None,
+) -> None:
+    """Hooks for process `key`: `prepare_start(data, actor) -> StartSpec` validates and shapes the start
+    data; `summarize(data) -> dict` builds the business summary; `on_complete(instance_id, data)` runs
+    when the instance ends; `refuse_message(name, summary)` explains a message that is not awaited."""
+    _processes[key] = ProcessHooks(prepare_start, summarize, on_complete, refuse_message)
+
+
+def process_hooks(key: str) -> ProcessHooks:
+    return _processes.get(key) or ProcessHooks()
+
+
+def load_domain_hooks() -> None:
+    """Import the domain modules that register hooks (idempotent)."""
+    for name in DOMAIN_MODULES:
+        try:
+            import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
