@@ -1,0 +1,77 @@
+# ERFlow: `make run` (set up, migrate, seed the demo, serve) and `make test` (set up, then every test stage).
+# Each set-up step leaves a stamp file, so a repeated run only redoes what changed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+PY_STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
+VENDOR_STAMP := app/static/vendor/.installed
+PO_FILES := $(shell find app -path '*/translations/*/LC_MESSAGES/*.po' 2>/dev/null)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: help install system-deps translations run test lint bench clean
+
+help:
+	@echo "make run          set up, migrate instance/erflow.sqlite3, seed demo data, deploy bpmn/, serve on $(HOST):$(PORT)"
+	@echo "make test         set up (incl. Debian packages), ruff, pytest on SQLite and PostgreSQL, browser tests"
+	@echo "make install      venv + requirements, npm ci, vendor assets, compiled translations"
+	@echo "make system-deps  apt-get install postgresql chromium chromium-driver fonts-noto-cjk when absent"
+	@echo "make lint | bench | clean"
+
+install: $(PY_STAMP) $(NPM_STAMP) $(VENDOR_STAMP) translations
+
+$(PY_STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+# --ignore-scripts: no package needs an install script; the assets are plain files.
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR_STAMP): $(NPM_STAMP) scripts/vendor.sh
+	bash scripts/vendor.sh
+	touch $@
+
+# Every app/**/translations catalogue (they are merged at run time); .mo files are git-ignored.
+translations: $(MO_FILES)
+
+%.mo: %.po | $(PY_STAMP)
+	@rm -f $@
+	$(BIN)/pybabel compile -i $< -o $@
+	@test -f $@ || { echo "$<: not compiled (a '#, fuzzy' header?)" >&2; exit 1; }
+
+system-deps:
+	bash scripts/system-deps.sh
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) erflow seed-demo
+	$(FLASK) erflow deploy bpmn/
+	@echo "ERFlow on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	ERFLOW_INPROCESS_WORKER=1 $(FLASK) run --host $(HOST) --port $(PORT) --no-reload
+
+test: install system-deps
+	bash scripts/test.sh
+
+lint: $(PY_STAMP)
+	$(BIN)/ruff check app tests
+
+bench: install
+	@set -e; shopt -s nullglob; files=(bench/*.py); \
+	[ $${#files[@]} -gt 0 ] || { echo "no benchmarks in bench/"; exit 0; }; \
+	for f in "$${files[@]}"; do echo "==> $$f"; PYTHONPATH=. $(BIN)/python "$$f"; done
+
+# Leaves instance/ (your database and uploads) alone.
+clean:
+	rm -rf $(VENV) node_modules app/static/vendor tests/e2e/screens .pytest_cache .ruff_cache bench/out
+	find app -name '*.mo' -path '*/translations/*' -delete
+	find . -name __pycache__ -type d -not -path './node_modules/*' -prune -exec rm -rf {} +
