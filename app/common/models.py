@@ -40,3 +40,17 @@ class AdminAlert(db.Model):
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CalendarYear(db.Model):
+    """A year whose full schedule an administrator loaded (R4): the year is *known*.
+
+    `revision` grows with every load, so each process can tell its cached calendar is stale.
+    """
+
+    __tablename__ = "calendar_year"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    revision: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    loaded_by: Mapped[int | None] = mapped_column(Integer)
