@@ -1,5 +1,5 @@
-"""Engine persistence: deployed versions, instances, and the projections kept in the same transaction
-as each step (human_task, timer, deadline, audit_event). Nothing here imports SpiffWorkflow."""
+"""Engine persistence: deployed versions, instances, and the projections kept in the same
+transaction as each step (human_task, timer, deadline, audit_event). Nothing here imports SpiffWorkflow."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -61,9 +61,12 @@ class ProcessInstance(db.Model):
     incident_message: Mapped[str | None] = mapped_column(Text)
     incident_traceback: Mapped[str | None] = deferred(mapped_column(Text))
     incident_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the step to re-run on retry after an incident (start | complete | message | timers)
+    incident_action: Mapped[dict | None] = deferred(mapped_column(JSON))
+    priority: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # copied to tasks (R30)
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
-    __mapper_args__ = {"version_id_col": lock_version}
+    __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012
 
 
 class HumanTask(db.Model):

@@ -1,21 +1,62 @@
-"""The engine facade: the only way the rest of ERFlow runs diagrams. Returns plain dataclasses only."""
+"""The engine facade: the only way the rest of ERFlow runs diagrams. Returns plain dataclasses.
+
+Every function flushes and never commits (the request or the worker step commits), except `run_due`,
+which commits once per instance: it is the worker's unit of work.
+"""
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
-from app.engine.errors import DeployError  # noqa: F401
-from app.engine.types import DiagramState, HistoryEntry, InstanceInfo, TaskInfo, VersionInfo
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from app.common import clock, workdays
+from app.engine import projections as proj
+from app.engine import timers as _timers  # noqa: F401  (engine timers read our clock)
+from app.engine.deploy import deploy_files, latest
+from app.engine.errors import DeployError  # noqa: F401  (re-exported)
+from app.engine.hooks import process_hooks
+from app.engine.models import (
+    AuditEvent,
+    Deadline,
+    HumanTask,
+    ProcessInstance,
+    ProcessVersion,
+    Timer,
+)
+from app.engine.runtime import ALREADY_DONE, restore, run_step, spec_of, version_of
+from app.engine.serialization import dump_state, new_workflow
+from app.engine.types import (
+    DeadlineInfo,
+    DiagramState,
+    HistoryEntry,
+    InstanceInfo,
+    TaskInfo,
+    VersionInfo,
+)
+from app.errors import Conflict, NotFound
+from app.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 def deploy(
     files: dict[str, str | bytes], *, actor_id: int | None, comment: str | None = None
 ) -> list[VersionInfo]:
-    raise NotImplementedError
+    """Deploy .bpmn/.dmn files; a process gets a new version only when its content changed.
+    Invalid input raises DeployError (422) with file, line and reason; nothing is stored then."""
+    return deploy_files(files, actor_id=actor_id, comment=comment)
 
 
 def deploy_dir(path: str | Path, *, actor_id: int | None = None) -> list[VersionInfo]:
-    raise NotImplementedError
+    """Deploy every .bpmn and .dmn file of a folder (used by `flask erflow deploy`)."""
+    folder = Path(path)
+    files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix in (".bpmn", ".dmn")}
+    return deploy(files, actor_id=actor_id, comment=f"deploy {folder.name}")
 
 
 def start(
@@ -27,44 +68,289 @@ def start(
     enterprise_id: int | None = None,
     business_key: str | None = None,
 ) -> InstanceInfo:
-    raise NotImplementedError
+    """Start the latest version of `key` with `data`; the process's `prepare_start` hook (if any)
+    validates and shapes it. Runs until the instance waits."""
+    version = latest(key)
+    if version is None:
+        raise NotFound(f"流程“{key}”尚未部署")
+    priority = 0
+    hooks = process_hooks(key)
+    if hooks.prepare_start is not None:
+        spec = hooks.prepare_start(dict(data or {}), _actor(actor_id))
+        data = spec.data
+        handling_region = handling_region or spec.handling_region
+        enterprise_id = enterprise_id or spec.enterprise_id
+        business_key = business_key or spec.business_key
+        priority = spec.priority
+    spec_obj, subs = spec_of(version)
+    workflow = new_workflow(spec_obj, subs)
+    workflow.task_tree.data.update(data or {})
+    for task in workflow.get_tasks(state=TaskState.READY):  # the start task carries the data
+        task.data.update(data or {})
+    inst = ProcessInstance(
+        key=key, version=version.version, version_id=version.id, business_key=business_key,
+        status="running", state_json=dump_state(workflow), summary=proj.json_safe(data or {}),
+        handling_region=handling_region, enterprise_id=enterprise_id, started_by=actor_id,
+        started_at=clock.now(), priority=priority,
+    )
+    db.session.add(inst)
+    db.session.flush()
+    proj.audit(inst.id, "started", actor_id=actor_id, detail={"version": version.version})
+    run_step(inst, {"op": "start"}, actor_id=actor_id)
+    return get_instance(inst.id)
 
 
 def complete(task_id: str, data: dict, *, actor_id: int | None) -> InstanceInfo:
-    raise NotImplementedError
+    """Merge `data` into the READY user task, complete it, run until the instance waits.
+    A task no longer open → Conflict 409 (also when another user won the race)."""
+    row = db.session.get(HumanTask, str(task_id))
+    if row is None:
+        raise NotFound("任务不存在")
+    if row.state != "open":
+        raise Conflict(ALREADY_DONE)
+    inst = _instance(row.instance_id)
+    _require_running(inst)
+    run_step(inst, {"op": "complete", "task_id": row.id, "data": data or {}}, actor_id=actor_id)
+    return get_instance(inst.id)
 
 
-def send_message(instance_id: int, name: str, payload: dict, *, actor_id: int | None) -> InstanceInfo:
-    raise NotImplementedError
+def send_message(
+    instance_id: int, name: str, payload: dict, *, actor_id: int | None
+) -> InstanceInfo:
+    """Deliver message `name` with `payload`; 409 when the instance is not waiting for it
+    (a process hook may name the rule, e.g. R12 after the objection window closed)."""
+    inst = _instance(instance_id)
+    _require_running(inst)
+    run_step(inst, {"op": "message", "name": name, "payload": payload or {}}, actor_id=actor_id)
+    return get_instance(inst.id)
 
 
 def run_due(now: datetime | None = None) -> int:
-    raise NotImplementedError
+    """Fire every timer due at `now` (default: the clock), one instance per transaction.
+    On PostgreSQL rows are claimed with FOR UPDATE SKIP LOCKED so workers never collide."""
+    moment = now or clock.now()
+    previous = clock._pinned
+    if now is not None:
+        clock.set_now(now)  # the engine's timers compare against the same moment
+    try:
+        return _fire_due(moment)
+    finally:
+        if now is not None:
+            clock.set_now(previous)
+
+
+def _fire_due(moment: datetime) -> int:
+    fired = 0
+    seen: set[int] = set()
+    while True:
+        query = select(Timer.instance_id).where(Timer.due_at <= moment)
+        if seen:
+            query = query.where(Timer.instance_id.not_in(seen))
+        query = query.order_by(Timer.due_at).limit(1)
+        if db.engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        instance_id = db.session.scalar(query)
+        if instance_id is None:
+            db.session.commit()
+            return fired
+        seen.add(instance_id)
+        inst = db.session.get(ProcessInstance, instance_id)
+        if inst is None or inst.status != "running":
+            db.session.commit()
+            continue
+        due = db.session.scalars(
+            select(Timer).where(Timer.instance_id == instance_id, Timer.due_at <= moment)
+        ).all()
+        try:
+            run_step(inst, {"op": "timers"}, actor_id=None, refusals_are_incidents=True)
+            db.session.commit()
+            fired += len(due)
+        except Conflict:
+            db.session.rollback()  # another process stepped this instance first
+        log.info("instance %s: %s timer(s) due", instance_id, len(due))
 
 
 def cancel(instance_id: int, *, actor_id: int | None) -> InstanceInfo:
-    raise NotImplementedError
+    """Cancel a running (or failed) instance: its open tasks, timers and deadlines close."""
+    inst = _instance(instance_id)
+    if inst.status in ("completed", "cancelled"):
+        raise Conflict("流程实例已结束")
+    workflow = restore(inst)
+    workflow.cancel()
+    inst.state_json = dump_state(workflow)
+    inst.status = "cancelled"
+    inst.ended_at = clock.now()
+    proj.close_instance_rows(inst, state="cancelled")
+    proj.audit(inst.id, "cancelled", actor_id=actor_id)
+    db.session.flush()
+    return get_instance(inst.id)
 
 
 def retry(instance_id: int, *, actor_id: int | None) -> InstanceInfo:
-    raise NotImplementedError
+    """Re-run the step that failed, after an administrator fixed the cause."""
+    inst = _instance(instance_id)
+    if inst.status != "incident":
+        raise Conflict("流程实例没有待处理的故障")
+    action = dict(inst.incident_action or {"op": "timers"})
+    proj.audit(inst.id, "retried", actor_id=actor_id, detail={"step": action.get("op")})
+    run_step(inst, action, actor_id=actor_id)
+    return get_instance(inst.id)
 
 
 def diagram_state(instance_id: int) -> DiagramState:
-    raise NotImplementedError
+    """The version's BPMN XML plus the element ids already passed and those now active."""
+    inst = _instance(instance_id)
+    workflow = restore(inst)
+    completed, active = [], []
+    for task in workflow.get_tasks():
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if not bpmn_id:
+            continue
+        if task.state == TaskState.COMPLETED and bpmn_id not in completed:
+            completed.append(bpmn_id)
+        elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED, TaskState.ERROR):
+            if bpmn_id not in active:
+                active.append(bpmn_id)
+    return DiagramState(bpmn_xml=version_of(inst).bpmn_xml, completed=completed, active=active)
 
 
 def get_instance(instance_id: int) -> InstanceInfo:
-    raise NotImplementedError
+    inst = _instance(instance_id)
+    tasks = db.session.scalars(
+        select(HumanTask)
+        .where(HumanTask.instance_id == inst.id, HumanTask.state == "open")
+        .order_by(HumanTask.created_at, HumanTask.id)
+    ).all()
+    deadlines = db.session.scalars(
+        select(Deadline).where(Deadline.instance_id == inst.id).order_by(Deadline.id)
+    ).all()
+    return InstanceInfo(
+        id=inst.id, key=inst.key, version=inst.version, status=inst.status,
+        business_key=inst.business_key, summary=dict(inst.summary or {}),
+        handling_region=inst.handling_region, enterprise_id=inst.enterprise_id,
+        started_by=inst.started_by, started_at=inst.started_at, ended_at=inst.ended_at,
+        active_tasks=[_task_info(t) for t in tasks],
+        deadlines=[
+            DeadlineInfo(task=d.task_name, rule=d.rule, due_at=d.due_at,
+                         provisional=d.provisional, open=d.open)
+            for d in deadlines
+        ],
+        incident_message=inst.incident_message,
+    )
 
 
 def task_info(task_id: str) -> TaskInfo:
-    raise NotImplementedError
+    """A task with its form keys and its current data (to prefill the form)."""
+    row = db.session.get(HumanTask, str(task_id))
+    if row is None:
+        raise NotFound("任务不存在")
+    data: dict[str, Any] = {}
+    ui_key = None
+    inst = _instance(row.instance_id)
+    if row.state == "open":
+        task = restore(inst).get_task_from_id(UUID(row.id))
+        if task is not None:
+            data = proj.json_safe({k: v for k, v in task.data.items()
+                                   if k not in proj.INTERNAL_KEYS})
+            props = (getattr(task.task_spec, "extensions", None) or {}).get("properties", {})
+            ui_key = proj.form_key(props.get("formUiSchemaFilename"))
+    return _task_info(row, data=data, ui_form_key=ui_key)
 
 
 def history(instance_id: int) -> list[HistoryEntry]:
-    raise NotImplementedError
+    _instance(instance_id)
+    rows = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    return [HistoryEntry(at=r.at, actor_id=r.actor_id, action=r.action, task_id=r.task_id,
+                         task_name=r.task_name, detail=dict(r.detail or {})) for r in rows]
 
 
 def recompute_provisional_deadlines() -> int:
-    raise NotImplementedError
+    """R4: after a calendar year is loaded, recount open provisional deadlines; move the task's due
+    time, the waiting timer cached inside the instance state, and the timer row. Returns how many
+    deadlines changed."""
+    changed = 0
+    rows = db.session.scalars(
+        select(Deadline).where(Deadline.provisional.is_(True), Deadline.open.is_(True))
+    ).all()
+    by_instance: dict[int, list[tuple[Deadline, datetime]]] = {}
+    for dl in rows:
+        due = (workdays.working_days_after(dl.start, dl.n) if dl.kind == "working"
+               else workdays.period_end(dl.start, dl.n))
+        old = dl.due_at
+        if due.due_at == old and due.provisional == dl.provisional:
+            continue
+        dl.due_at, dl.provisional = due.due_at, due.provisional
+        changed += 1
+        for task in db.session.scalars(select(HumanTask).where(
+                HumanTask.instance_id == dl.instance_id, HumanTask.name == dl.task_name,
+                HumanTask.state == "open")):
+            task.due_at, task.provisional = due.due_at, due.provisional
+        if due.due_at != old:
+            by_instance.setdefault(dl.instance_id, []).append((dl, old))
+    for instance_id, moves in by_instance.items():
+        inst = db.session.get(ProcessInstance, instance_id)
+        if inst is None or inst.status not in ("running", "incident"):
+            continue
+        workflow = restore(inst)
+        for dl, old in moves:
+            new_iso = clock.local(dl.due_at).isoformat()
+            for task in proj.waiting_timers(workflow):
+                if proj.timer_due(task) == old:
+                    task._set_internal_data(event_value=new_iso)
+            old_iso = clock.local(old).isoformat()
+            for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+                for k, v in list(task.data.items()):
+                    if v == old_iso:
+                        task.data[k] = new_iso
+        inst.state_json = dump_state(workflow)
+        proj.sync_timers(inst, workflow)
+        proj.audit(inst.id, "deadline_recomputed",
+                   detail={"deadlines": [{"rule": d.rule, "from": o, "to": d.due_at}
+                                         for d, o in moves]})
+    db.session.flush()
+    return changed
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+def _instance(instance_id: int) -> ProcessInstance:
+    inst = db.session.get(ProcessInstance, instance_id)
+    if inst is None:
+        raise NotFound("流程实例不存在")
+    return inst
+
+
+def _require_running(inst: ProcessInstance) -> None:
+    if inst.status == "incident":
+        raise Conflict("流程实例处于故障状态，请等待管理员处理")
+    if inst.status != "running":
+        raise Conflict("流程实例已结束")
+
+
+def _actor(actor_id: int | None):
+    if actor_id is None:
+        return None
+    from app.auth.models import User
+
+    return db.session.get(User, actor_id)
+
+
+def _task_info(row: HumanTask, *, data: dict | None = None, ui_form_key: str | None = None
+               ) -> TaskInfo:
+    return TaskInfo(
+        id=row.id, instance_id=row.instance_id, process_key=row.process_key, name=row.name,
+        title=row.title, role=row.role, state=row.state, region_code=row.region_code,
+        enterprise_id=row.enterprise_id, assignee_id=row.assignee_id, priority=row.priority,
+        created_at=row.created_at, due_at=row.due_at, provisional=row.provisional,
+        deadline_rule=row.deadline_rule, escalated=row.escalated, form_key=row.form_key,
+        ui_form_key=ui_form_key, business_key=row.business_key, data=data or {},
+    )
+
+
+def _versions(key: str) -> list[ProcessVersion]:
+    return db.session.scalars(
+        select(ProcessVersion).where(ProcessVersion.key == key).order_by(ProcessVersion.version)
+    ).all()

@@ -1,0 +1,249 @@
+"""Projections kept in the same transaction as each step: human_task, timer, deadline, audit_event."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from app.common import clock
+from app.engine.models import AuditEvent, Deadline, HumanTask, ProcessInstance, Timer
+from app.engine.scripting import StepContext
+from app.extensions import db
+
+INTERNAL_KEYS = {"data_objects"}
+
+
+def json_safe(value: Any) -> Any:
+    """Task data as plain JSON: Decimal → str (R1), date/datetime → ISO (R3 offsets kept)."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items() if not callable(v)}
+    if isinstance(value, list | tuple | set):
+        return [json_safe(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return clock.local(value).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(json_safe(value), ensure_ascii=False)
+
+
+def audit(
+    instance_id: int | None,
+    action: str,
+    *,
+    actor_id: int | None = None,
+    task_id: str | None = None,
+    task_name: str | None = None,
+    detail: dict | None = None,
+) -> None:
+    db.session.add(
+        AuditEvent(
+            at=clock.now(),
+            actor_id=actor_id,
+            instance_id=instance_id,
+            task_id=task_id,
+            task_name=task_name,
+            action=action,
+            detail=json_safe(detail or {}),
+        )
+    )
+
+
+def ready_user_tasks(workflow) -> list:
+    return [
+        t
+        for t in workflow.get_tasks(state=TaskState.READY)
+        if isinstance(t.task_spec, UserTaskMixin)
+    ]
+
+
+def timer_due(task) -> datetime | None:
+    """The due time a waiting timer task has cached (its evaluated expression)."""
+    definition = task.task_spec.event_definition
+    value = task._get_internal_data("event_value")
+    if value is None:
+        return None
+    if isinstance(definition, CycleTimerEventDefinition):
+        if not isinstance(value, dict) or value.get("cycles") == 0:
+            return None
+        return datetime.fromisoformat(value["next"])
+    due = TimerEventDefinition.parse_time_or_duration(value)
+    return due if isinstance(due, datetime) else None
+
+
+def waiting_timers(workflow) -> list:
+    return [
+        t
+        for t in workflow.event_manager.tasks.values()
+        if isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition)
+        and t.state == TaskState.WAITING
+    ]
+
+
+def current_data(workflow) -> dict:
+    """The instance's business data: the workflow's data when ended, else the open tasks' data."""
+    if workflow.is_completed():
+        return dict(workflow.data)
+    data: dict = {}
+    tasks = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+    for task in sorted(tasks, key=lambda t: t.last_state_change):
+        data.update(task.data)
+    if not data and workflow.last_task is not None:
+        data.update(workflow.last_task.data)
+    return {k: v for k, v in data.items() if k not in INTERNAL_KEYS}
+
+
+def sync_deadlines(inst: ProcessInstance, ctx: StepContext) -> None:
+    for req in ctx.deadlines:
+        db.session.add(
+            Deadline(
+                instance_id=inst.id,
+                task_name=req.task,
+                rule=req.rule,
+                kind=req.kind,
+                start=req.start,
+                n=req.n,
+                due_at=req.due.due_at,
+                provisional=req.due.provisional,
+                open=True,
+            )
+        )
+    if ctx.deadlines:
+        db.session.flush()
+
+
+def _deadline_for(instance_id: int, task_name: str) -> Deadline | None:
+    return db.session.scalar(
+        select(Deadline)
+        .where(Deadline.instance_id == instance_id, Deadline.task_name == task_name)
+        .where(Deadline.open.is_(True))
+        .order_by(Deadline.id.desc())
+        .limit(1)
+    )
+
+
+def sync_human_tasks(
+    inst: ProcessInstance,
+    workflow,
+    *,
+    actor_id: int | None,
+    completed_task_id: str | None,
+    summary_text: str,
+    priority: int,
+) -> None:
+    """Open a row per READY user task, close rows whose task is no longer READY (R13 due dates)."""
+    now = clock.now()
+    ready = {str(t.id): t for t in ready_user_tasks(workflow)}
+    rows = db.session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "open")
+    ).all()
+    for row in rows:
+        if row.id in ready:
+            row.summary = summary_text
+            continue
+        done = row.id == completed_task_id
+        row.state = "completed" if done else "cancelled"
+        row.completed_at = now
+        row.completed_by = actor_id if done else None
+        for dl in db.session.scalars(
+            select(Deadline).where(
+                Deadline.instance_id == inst.id,
+                Deadline.task_name == row.name,
+                Deadline.open.is_(True),
+            )
+        ):
+            dl.open = False
+    known = {r.id for r in rows}
+    for task_id, task in ready.items():
+        if task_id in known or db.session.get(HumanTask, task_id) is not None:
+            continue
+        spec = task.task_spec
+        props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+        role = spec.lane or ""
+        region = inst.handling_region
+        if props.get("candidateRegionVar"):
+            region = task.data.get(props["candidateRegionVar"]) or region
+        dl = _deadline_for(inst.id, spec.bpmn_id or spec.name)
+        db.session.add(
+            HumanTask(
+                id=task_id,
+                instance_id=inst.id,
+                process_key=inst.key,
+                name=spec.bpmn_id or spec.name,
+                title=spec.bpmn_name or spec.bpmn_id or spec.name,
+                role=role,
+                region_code=None if role == "enterprise" else region,
+                enterprise_id=inst.enterprise_id if role == "enterprise" else None,
+                priority=priority,
+                state="open",
+                created_at=now,
+                due_at=dl.due_at if dl else None,
+                provisional=dl.provisional if dl else False,
+                deadline_rule=dl.rule if dl else None,
+                form_key=form_key(props.get("formJsonSchemaFilename")),
+                business_key=inst.business_key,
+                summary=summary_text,
+            )
+        )
+    # a deadline counted after its task opened (e.g. in a parallel branch) still reaches the row
+    for row in rows:
+        if row.id in ready and row.due_at is None:
+            dl = _deadline_for(inst.id, row.name)
+            if dl is not None:
+                row.due_at, row.provisional, row.deadline_rule = dl.due_at, dl.provisional, dl.rule
+
+
+def form_key(filename: str | None) -> str | None:
+    if not filename:
+        return None
+    for suffix in (".schema.json", ".json"):
+        if filename.endswith(suffix):
+            return filename[: -len(suffix)]
+    return filename
+
+
+def sync_timers(inst: ProcessInstance, workflow) -> None:
+    for row in db.session.scalars(select(Timer).where(Timer.instance_id == inst.id)):
+        db.session.delete(row)
+    for task in waiting_timers(workflow):
+        due = timer_due(task)
+        if due is not None:
+            db.session.add(
+                Timer(
+                    instance_id=inst.id,
+                    task_id=str(task.id),
+                    name=task.task_spec.bpmn_id or task.task_spec.name,
+                    due_at=due,
+                )
+            )
+
+
+def close_instance_rows(inst: ProcessInstance, *, state: str = "cancelled") -> None:
+    now = clock.now()
+    for row in db.session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "open")
+    ):
+        row.state, row.completed_at = state, now
+    for row in db.session.scalars(select(Timer).where(Timer.instance_id == inst.id)):
+        db.session.delete(row)
+    for dl in db.session.scalars(
+        select(Deadline).where(Deadline.instance_id == inst.id, Deadline.open.is_(True))
+    ):
+        dl.open = False

@@ -1,0 +1,241 @@
+"""Running one step of one instance: restore, act, run until it waits, persist — or record an incident.
+
+A step is all-or-nothing inside a savepoint. The instance row's `lock_version` turns a lost race into a
+409 for the second caller (never a double effect). A failing script is the one broad exception we
+catch: the instance goes to `incident` with the message and traceback, everything else of the step is
+dropped, and `retry` re-runs the same step later.
+"""
+
+from __future__ import annotations
+
+import traceback
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.util import BpmnEvent
+from SpiffWorkflow.spiff.specs.event_definitions import (
+    MessageEventDefinition as SpiffMessageEventDefinition,
+)
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.common import clock
+from app.engine import projections as proj
+from app.engine.hooks import process_hooks
+from app.engine.models import HumanTask, ProcessInstance, ProcessVersion
+from app.engine.scripting import begin_step, end_step
+from app.engine.serialization import dump_state, load_spec, load_state
+from app.errors import Conflict, DomainError
+from app.extensions import db
+
+ALREADY_DONE = "该任务已被处理"
+
+
+def version_of(inst: ProcessInstance) -> ProcessVersion:
+    return db.session.get(ProcessVersion, inst.version_id)
+
+
+def spec_of(version: ProcessVersion) -> tuple:
+    return load_spec(version.id, version.content_hash, lambda: version.spec_json)
+
+
+def restore(inst: ProcessInstance):
+    spec, subs = spec_of(version_of(inst))
+    return load_state(inst.state_json, spec, subs)
+
+
+def _domain_cause(exc: BaseException) -> DomainError | None:
+    """A domain refusal raised inside a script (e.g. RuleViolation) stays a refusal, not an incident."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, DomainError):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _waiting_message_tasks(workflow, name: str) -> list:
+    found = []
+    for task in workflow.event_manager.tasks.values():
+        definition = getattr(task.task_spec, "event_definition", None)
+        defs = getattr(definition, "event_definitions", None) or [definition]
+        if any(isinstance(d, MessageEventDefinition) and d.name == name for d in defs):
+            found.append(task)
+    return found
+
+
+def _apply(workflow, inst: ProcessInstance, action: dict) -> dict:
+    """Do what the action asks; return what to record about it."""
+    op = action["op"]
+    if op == "complete":
+        task = workflow.get_task_from_id(UUID(action["task_id"]))
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise Conflict(ALREADY_DONE)
+        task.data.update(action.get("data") or {})
+        task.run()
+        return {"task": task}
+    if op == "message":
+        workflow.refresh_timers()  # a window that has closed (R12) no longer takes the message
+        workflow.do_engine_steps()
+        if not _waiting_message_tasks(workflow, action["name"]):
+            hooks = process_hooks(inst.key)
+            refusal = (
+                hooks.refuse_message(action["name"], inst.summary or {})
+                if (hooks.refuse_message)
+                else None
+            )
+            if refusal:
+                raise Conflict(refusal[1], rule=refusal[0])
+            raise Conflict(f"流程当前不在等待消息“{action['name']}”")
+        event = BpmnEvent(SpiffMessageEventDefinition(action["name"]), payload=action["payload"])
+        workflow.catch(event)
+        return {}
+    if op == "timers":
+        workflow.refresh_timers()
+        return {}
+    return {}  # start, retry of a start: just run
+
+
+def run_step(
+    inst: ProcessInstance, action: dict, *, actor_id: int | None, refusals_are_incidents: bool = False
+) -> None:
+    """Apply `action`, run the engine until it waits, persist state and projections in one go."""
+    ctx, token = begin_step(inst.id)
+    savepoint = db.session.begin_nested()
+    try:
+        workflow = restore(inst)
+        timers_before = {t.id: t for t in proj.waiting_timers(workflow)}
+        applied = _apply(workflow, inst, action)
+        workflow.do_engine_steps()
+        _persist(inst, workflow, ctx, action, applied, timers_before, actor_id=actor_id)
+        db.session.flush()
+        savepoint.commit()
+    except DomainError as exc:
+        savepoint.rollback()
+        if not refusals_are_incidents or isinstance(exc, Conflict):
+            raise
+        _record_incident(inst, action, exc, actor_id=actor_id)
+    except StaleDataError as exc:
+        savepoint.rollback()
+        raise Conflict(ALREADY_DONE) from exc
+    except Exception as exc:  # the one place an engine failure becomes an incident
+        savepoint.rollback()
+        cause = _domain_cause(exc)
+        if cause is not None and not refusals_are_incidents:
+            raise cause from exc
+        _record_incident(inst, action, exc, actor_id=actor_id)
+    finally:
+        end_step(token)
+
+
+def _persist(inst, workflow, ctx, action, applied, timers_before, *, actor_id) -> None:
+    hooks = process_hooks(inst.key)
+    data = proj.current_data(workflow)
+    summary = hooks.summarize(data) if hooks.summarize else proj.json_safe(data)
+    inst.summary = proj.json_safe(summary)
+    inst.state_json = dump_state(workflow)
+    completed = applied.get("task")
+    if action["op"] == "complete" and completed is not None:
+        proj.audit(
+            inst.id,
+            "task_completed",
+            actor_id=actor_id,
+            task_id=str(completed.id),
+            task_name=completed.task_spec.bpmn_id,
+            detail={
+                "opinion": (action.get("data") or {}).get("opinion"),
+                "decision": (action.get("data") or {}).get("decision"),
+            },
+        )
+    if action["op"] == "message":
+        proj.audit(
+            inst.id,
+            "message_received",
+            actor_id=actor_id,
+            detail={"name": action["name"], "payload": action["payload"]},
+        )
+    _record_fired_timers(inst, workflow, timers_before)
+    proj.sync_deadlines(inst, ctx)
+    summary_text = proj.dumps(inst.summary)[:500]
+    proj.sync_human_tasks(
+        inst,
+        workflow,
+        actor_id=actor_id,
+        completed_task_id=str(completed.id) if completed is not None else None,
+        summary_text=summary_text,
+        priority=inst.priority or 0,
+    )
+    if workflow.is_completed():
+        inst.status = "completed"
+        inst.ended_at = clock.now()
+        proj.close_instance_rows(inst, state="cancelled")
+        proj.audit(inst.id, "completed", actor_id=actor_id)
+        if hooks.on_complete:
+            hooks.on_complete(inst.id, data)
+    else:
+        inst.status = "running"
+        proj.sync_timers(inst, workflow)
+    inst.incident_action = None
+    inst.incident_message = None
+    inst.incident_traceback = None
+
+
+def _record_fired_timers(inst, workflow, timers_before: dict) -> None:
+    """Audit each timer that fired in this step; a non-interrupting boundary timer on a user task
+    escalates that task (R13: never silently closed, shown as escalated)."""
+    still_waiting = {t.id for t in proj.waiting_timers(workflow)}
+    for task_id, task in timers_before.items():
+        if task_id in still_waiting or task.state not in (TaskState.COMPLETED, TaskState.READY):
+            continue
+        spec = task.task_spec
+        proj.audit(inst.id, "timer_fired", task_id=str(task_id), task_name=spec.bpmn_id)
+        if isinstance(spec, CatchingEvent) and getattr(spec, "cancel_activity", True) is False:
+            for sibling in task.parent.children if task.parent else []:
+                row = db.session.get(HumanTask, str(sibling.id))
+                if row is not None and row.state == "open":
+                    row.escalated = True
+                    row.flags = ",".join(sorted({*filter(None, row.flags.split(",")), "escalated"}))
+                    proj.audit(
+                        inst.id,
+                        "escalated",
+                        task_id=row.id,
+                        task_name=row.name,
+                        detail={"timer": spec.bpmn_id, "due_at": row.due_at},
+                    )
+
+
+def _record_incident(inst: ProcessInstance, action: dict, exc: Exception, *, actor_id) -> None:
+    db.session.refresh(inst)
+    inst.status = "incident"
+    inst.incident_message = str(exc)[:2000]
+    inst.incident_traceback = "".join(traceback.format_exception(exc))[-20000:]
+    inst.incident_at = clock.now()
+    inst.incident_action = proj.json_safe(action)
+    proj.audit(
+        inst.id,
+        "incident",
+        actor_id=actor_id,
+        detail={"message": inst.incident_message, "step": action["op"]},
+    )
+    _alert(inst)
+    db.session.flush()
+
+
+def _alert(inst: ProcessInstance) -> None:
+    from app.common.models import AdminAlert
+
+    key = f"instance:{inst.id}"
+    exists = (
+        db.session.query(AdminAlert).filter_by(kind="incident", key=key, resolved_at=None).first()
+    )
+    if exists is None:
+        db.session.add(
+            AdminAlert(
+                kind="incident",
+                key=key,
+                created_at=clock.now(),
+                message=f"流程实例 {inst.id}（{inst.key}）发生故障：{inst.incident_message}",
+            )
+        )
