@@ -1,0 +1,140 @@
+"""Policy data the ledger and trading read: pilot pollutants (R2), attainment (R27), fee standards
+(R15) and benchmark prices (R21). Numbers are rows administrators edit; `seed_policies` sets the
+RULES.md defaults once and never overwrites an administrator's change."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from app.auth.models import Region
+from app.common import clock
+from app.errors import NotFound, ValidationFailed
+from app.extensions import db
+from app.ledger.models import (
+    PILOT_POLLUTANTS,
+    POLLUTANTS,
+    BenchmarkPrice,
+    FeeStandard,
+    PilotPollutant,
+    RegionAttainment,
+)
+
+ZHEJIANG, HEBEI = "330000", "130000"
+
+# R15: Zhejiang paid-use fee standards, 元/吨·年.
+SEED_FEE_STANDARDS = {
+    ZHEJIANG: {"COD": "4000", "NH3-N": "4000", "SO2": "1000", "NOx": "1000"},
+}
+# R21: Hebei benchmark prices, 元/吨.
+SEED_BENCHMARK_PRICES = {
+    HEBEI: {"SO2": "5000", "NOx": "6000", "COD": "4000", "NH3-N": "8000"},
+}
+
+
+def _ancestors(region_code: str) -> list[str]:
+    region = db.session.get(Region, region_code)
+    return region.path.split("/") if region is not None else [region_code]
+
+
+def allowed_pollutants(*, region_code: str) -> tuple[str, ...]:
+    """R2: the four base pollutants, plus pilot ones switched on for the region or an ancestor."""
+    on = set(
+        db.session.scalars(
+            select(PilotPollutant.pollutant).where(
+                PilotPollutant.region_code.in_(_ancestors(region_code)),
+                PilotPollutant.enabled.is_(True),
+            )
+        )
+    )
+    return POLLUTANTS + tuple(p for p in PILOT_POLLUTANTS if p in on)
+
+
+def set_pilot_pollutant(*, region_code: str, pollutant: str, enabled: bool) -> PilotPollutant:
+    """R2: switch a pilot pollutant on or off for a region (and the regions below it)."""
+    if pollutant not in PILOT_POLLUTANTS:
+        raise ValidationFailed(
+            "不是试点污染物", fields={"pollutant": [f"不是试点污染物：{pollutant}"]}
+        )
+    if db.session.get(Region, region_code) is None:
+        raise NotFound(f"行政区划不存在：{region_code}")
+    row = db.session.scalar(
+        select(PilotPollutant).where(
+            PilotPollutant.region_code == region_code, PilotPollutant.pollutant == pollutant
+        )
+    )
+    if row is None:
+        row = PilotPollutant(region_code=region_code, pollutant=pollutant, enabled=enabled)
+        db.session.add(row)
+    row.enabled = enabled
+    db.session.flush()
+    return row
+
+
+def set_attainment(
+    *, region_code: str, year: int, air: bool, water: bool, actor_id: int | None = None
+) -> RegionAttainment:
+    """R27: record whether a region met its air and water quality targets in `year`."""
+    if db.session.get(Region, region_code) is None:
+        raise NotFound(f"行政区划不存在：{region_code}")
+    if not 2000 <= year <= 2100:
+        raise ValidationFailed("年份无效", fields={"year": [f"年份无效：{year}"]})
+    row = db.session.get(RegionAttainment, (region_code, year))
+    if row is None:
+        row = RegionAttainment(region_code=region_code, year=year, air=air, water=water,
+                               updated_at=clock.now())
+        db.session.add(row)
+    row.air, row.water, row.updated_at, row.updated_by = air, water, clock.now(), actor_id
+    db.session.flush()
+    return row
+
+
+def attainment(*, region_code: str, year: int) -> RegionAttainment | None:
+    """R27: the stored attainment of a region in a year (None when not recorded)."""
+    return db.session.get(RegionAttainment, (region_code, year))
+
+
+def attainment_rows(*, year: int | None = None) -> list[RegionAttainment]:
+    query = select(RegionAttainment).order_by(RegionAttainment.year.desc(),
+                                               RegionAttainment.region_code)
+    if year is not None:
+        query = query.where(RegionAttainment.year == year)
+    return list(db.session.scalars(query))
+
+
+def fee_standard(*, province_code: str, pollutant: str) -> Decimal | None:
+    """R15: the paid-use fee standard (元/吨·年) of a province, None when it has none."""
+    return db.session.scalar(
+        select(FeeStandard.yuan_per_tonne_year).where(
+            FeeStandard.province_code == province_code, FeeStandard.pollutant == pollutant
+        )
+    )
+
+
+def benchmark_price(*, province_code: str, pollutant: str) -> Decimal | None:
+    """R21: the benchmark price (元/吨) of a province, None when it has none."""
+    return db.session.scalar(
+        select(BenchmarkPrice.yuan_per_tonne).where(
+            BenchmarkPrice.province_code == province_code, BenchmarkPrice.pollutant == pollutant
+        )
+    )
+
+
+def seed_policies() -> int:
+    """Insert the RULES.md defaults (R15, R21) that are missing; idempotent. Returns rows added."""
+    added = 0
+    now = clock.now()
+    for province, table in SEED_FEE_STANDARDS.items():
+        for pollutant, value in table.items():
+            if fee_standard(province_code=province, pollutant=pollutant) is None:
+                db.session.add(FeeStandard(province_code=province, pollutant=pollutant,
+                                           yuan_per_tonne_year=Decimal(value), updated_at=now))
+                added += 1
+    for province, table in SEED_BENCHMARK_PRICES.items():
+        for pollutant, value in table.items():
+            if benchmark_price(province_code=province, pollutant=pollutant) is None:
+                db.session.add(BenchmarkPrice(province_code=province, pollutant=pollutant,
+                                              yuan_per_tonne=Decimal(value), updated_at=now))
+                added += 1
+    db.session.flush()
+    return added
