@@ -74,11 +74,22 @@ def ready_user_tasks(workflow) -> list:
     ]
 
 
+def _timer_definition(task) -> TimerEventDefinition | None:
+    """The timer a waiting task waits for: its own, or one among an event-based gateway's events."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, TimerEventDefinition):
+        return definition
+    for inner in getattr(definition, "event_definitions", None) or []:
+        if isinstance(inner, TimerEventDefinition):
+            return inner
+    return None
+
+
 def timer_due(task) -> datetime | None:
     """The due time a waiting timer task has cached (its evaluated expression)."""
-    definition = task.task_spec.event_definition
+    definition = _timer_definition(task)
     value = task._get_internal_data("event_value")
-    if value is None:
+    if definition is None or value is None:
         return None
     if isinstance(definition, CycleTimerEventDefinition):
         if not isinstance(value, dict) or value.get("cycles") == 0:
@@ -89,11 +100,11 @@ def timer_due(task) -> datetime | None:
 
 
 def waiting_timers(workflow) -> list:
+    """Waiting tasks that wait (also) for a timer, incl. boundary and event-gateway timers."""
     return [
         t
         for t in workflow.event_manager.tasks.values()
-        if isinstance(getattr(t.task_spec, "event_definition", None), TimerEventDefinition)
-        and t.state == TaskState.WAITING
+        if t.state == TaskState.WAITING and _timer_definition(t) is not None
     ]
 
 

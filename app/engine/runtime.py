@@ -106,7 +106,7 @@ def run_step(
     savepoint = db.session.begin_nested()
     try:
         workflow = restore(inst)
-        timers_before = {t.id: t for t in proj.waiting_timers(workflow)}
+        timers_before = {t.id: (t, proj.timer_due(t)) for t in proj.waiting_timers(workflow)}
         applied = _apply(workflow, inst, action)
         workflow.do_engine_steps()
         _persist(inst, workflow, ctx, action, applied, timers_before, actor_id=actor_id)
@@ -186,9 +186,12 @@ def _record_fired_timers(inst, workflow, timers_before: dict) -> None:
     """Audit each timer that fired in this step; a non-interrupting boundary timer on a user task
     escalates that task (R13: never silently closed, shown as escalated)."""
     still_waiting = {t.id for t in proj.waiting_timers(workflow)}
-    for task_id, task in timers_before.items():
+    now = clock.now()
+    for task_id, (task, due) in timers_before.items():
         if task_id in still_waiting or task.state not in (TaskState.COMPLETED, TaskState.READY):
             continue
+        if due is None or due > now:
+            continue  # left because something else happened (e.g. the message of a gateway)
         spec = task.task_spec
         proj.audit(inst.id, "timer_fired", task_id=str(task_id), task_name=spec.bpmn_id)
         if isinstance(spec, CatchingEvent) and getattr(spec, "cancel_activity", True) is False:
