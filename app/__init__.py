@@ -36,6 +36,13 @@ def create_app(config: dict | str | None = None) -> Flask:
     from app.web import init_web
 
     init_web(app)
+    from app.engine.hooks import load_domain_hooks
+
+    load_domain_hooks()  # domain hooks (allocation, trade…) registered before any instance runs
+    if app.config.get("ERFLOW_INPROCESS_WORKER"):
+        from app.engine.worker import start_inprocess_worker
+
+        start_inprocess_worker(app)
     return app
 
 
