@@ -19,7 +19,11 @@ def select_timezone() -> str:
 
 
 def init_web(app: Flask) -> None:
+    from flask_babel import get_locale
+
     from app.common.clock import local
+
+    app.jinja_env.globals["get_locale"] = get_locale  # base.html picks <html lang> and the switcher
 
     @app.template_filter("local_dt")
     def local_dt(value, fmt: str = "%Y-%m-%d %H:%M"):
