@@ -215,7 +215,7 @@ def _record_incident(inst: ProcessInstance, action: dict, exc: Exception, *, act
     inst.incident_message = str(exc)[:2000]
     inst.incident_traceback = "".join(traceback.format_exception(exc))[-20000:]
     inst.incident_at = clock.now()
-    inst.incident_action = proj.json_safe(action)
+    inst.incident_action = proj.json_safe({**action, "actor_id": actor_id})
     proj.audit(
         inst.id,
         "incident",

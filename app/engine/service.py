@@ -192,8 +192,10 @@ def retry(instance_id: int, *, actor_id: int | None) -> InstanceInfo:
     if inst.status != "incident":
         raise Conflict("流程实例没有待处理的故障")
     action = dict(inst.incident_action or {"op": "timers"})
+    original_actor = action.pop("actor_id", None)
     proj.audit(inst.id, "retried", actor_id=actor_id, detail={"step": action.get("op")})
-    run_step(inst, action, actor_id=actor_id)
+    # the re-run step is still the original user's action (their completion, their message)
+    run_step(inst, action, actor_id=original_actor if original_actor is not None else actor_id)
     return get_instance(inst.id)
 
 
