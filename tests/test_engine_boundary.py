@@ -1,4 +1,5 @@
 """Only app/engine may import SpiffWorkflow (STYLE.md habit 4)."""
+
 from __future__ import annotations
 
 import ast

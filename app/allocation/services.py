@@ -1,5 +1,6 @@
 """Allocation rules around the `allocation` diagram: start data (R1, R2, R10, R11), the business
 summary shown in lists and the API, and why an objection is refused (R12)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -55,11 +56,14 @@ def allocating_level(enterprise: Enterprise) -> str:
 
 
 def prepare_start(data: dict, actor) -> StartSpec:
-    """Validate an allocation's start data (R1, R2, R10, R11); the enterprise's region handles it."""
+    """Validate an allocation's start data (R1, R2, R10, R11); the enterprise's region handles
+    it."""
     try:
         enterprise_id = int(data.get("enterprise_id"))
     except (TypeError, ValueError):
-        raise ValidationFailed("缺少排污单位", fields={"enterprise_id": ["请选择排污单位"]}) from None
+        raise ValidationFailed(
+            "缺少排污单位", fields={"enterprise_id": ["请选择排污单位"]}
+        ) from None
     enterprise = db.session.get(Enterprise, enterprise_id)
     if enterprise is None:
         raise ValidationFailed("排污单位不存在", fields={"enterprise_id": ["排污单位不存在"]})

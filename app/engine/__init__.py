@@ -1,4 +1,5 @@
 """Workflow engine embedding (SpiffWorkflow lives only in this package). Use the facade below."""
+
 from app.engine.service import (  # noqa: F401
     DeployError,
     cancel,

@@ -1,4 +1,5 @@
 """`flask erflow deploy [DIR]` and `flask erflow worker [--once] [--interval S]`."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
-"""Deploying diagrams: defused XML, schema and semantic checks with file/line, versions by content hash.
+"""Deploying diagrams: defused XML, schema and semantic checks with file/line, versions by content
+hash.
 
 Nothing is stored unless every file passes; a refused deploy leaves the running versions untouched.
 """
@@ -99,7 +100,8 @@ def _known_roles() -> set[str]:
 
 
 def _check_semantics(doc: _Doc) -> None:
-    """Scripts compile, conditions compile, user tasks sit in a role lane and name existing forms."""
+    """Scripts compile, conditions compile, user tasks sit in a role lane and name existing
+    forms."""
     forms_dir = Path(current_app.config["ERFLOW_FORMS_DIR"])
     for script in doc.root.iter(f"{BPMN}script", f"{SPIFF}preScript", f"{SPIFF}postScript"):
         owner = script.getparent()

@@ -1,11 +1,13 @@
 """Engine errors other code may catch."""
+
 from __future__ import annotations
 
 from app.errors import ValidationFailed
 
 
 class DeployError(ValidationFailed):
-    """A diagram refused at deploy (422): `file`, `line`, `reason` and `element_id` say where and why."""
+    """A diagram refused at deploy (422): `file`, `line`, `reason` and `element_id` say where and
+    why."""
 
     def __init__(
         self,

@@ -3,6 +3,7 @@
 Domain services register here at import time; `load_domain_hooks()` imports them at app start so the
 engine never imports a domain module by itself anywhere else.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -44,9 +45,12 @@ def register_process(
     on_complete: Callable[[int, dict], None] | None = None,
     refuse_message: Callable[[str, dict], tuple[str | None, str] | None] | None = None,
 ) -> None:
-    """Hooks for process `key`: `prepare_start(data, actor) -> StartSpec` validates and shapes the start
-    data; `summarize(data) -> dict` builds the business summary; `on_complete(instance_id, data)` runs
-    when the instance ends; `refuse_message(name, summary)` explains a message that is not awaited."""
+    """Hooks for process `key`: `prepare_start(data, actor) -> StartSpec` validates and shapes the
+    start
+    data; `summarize(data) -> dict` builds the business summary; `on_complete(instance_id, data)`
+    runs
+    when the instance ends; `refuse_message(name, summary)` explains a message that is not
+    awaited."""
     _processes[key] = ProcessHooks(prepare_start, summarize, on_complete, refuse_message)
 
 

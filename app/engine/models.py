@@ -1,5 +1,7 @@
 """Engine persistence: deployed versions, instances, and the projections kept in the same
-transaction as each step (human_task, timer, deadline, audit_event). Nothing here imports SpiffWorkflow."""
+transaction as each step (human_task, timer, deadline, audit_event). Nothing here imports
+SpiffWorkflow."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -63,7 +65,9 @@ class ProcessInstance(db.Model):
     incident_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # the step to re-run on retry after an incident (start | complete | message | timers)
     incident_action: Mapped[dict | None] = deferred(mapped_column(JSON))
-    priority: Mapped[int] = mapped_column(Integer, default=0, nullable=False)  # copied to tasks (R30)
+    priority: Mapped[int] = mapped_column(
+        Integer, default=0, nullable=False
+    )  # copied to tasks (R30)
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012

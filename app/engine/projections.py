@@ -1,4 +1,5 @@
-"""Projections kept in the same transaction as each step: human_task, timer, deadline, audit_event."""
+"""Projections kept in the same transaction as each step: human_task, timer, deadline,
+audit_event."""
 
 from __future__ import annotations
 

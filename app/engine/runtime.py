@@ -1,8 +1,11 @@
-"""Running one step of one instance: restore, act, run until it waits, persist — or record an incident.
+"""Running one step of one instance: restore, act, run until it waits, persist — or record an
+incident.
 
-A step is all-or-nothing inside a savepoint. The instance row's `lock_version` turns a lost race into a
+A step is all-or-nothing inside a savepoint. The instance row's `lock_version` turns a lost race
+into a
 409 for the second caller (never a double effect). A failing script is the one broad exception we
-catch: the instance goes to `incident` with the message and traceback, everything else of the step is
+catch: the instance goes to `incident` with the message and traceback, everything else of the step
+is
 dropped, and `retry` re-runs the same step later.
 """
 
@@ -46,7 +49,8 @@ def restore(inst: ProcessInstance):
 
 
 def _domain_cause(exc: BaseException) -> DomainError | None:
-    """A domain refusal raised inside a script (e.g. RuleViolation) stays a refusal, not an incident."""
+    """A domain refusal raised inside a script (e.g. RuleViolation) stays a refusal, not an
+    incident."""
     seen = set()
     while exc is not None and id(exc) not in seen:
         if isinstance(exc, DomainError):
@@ -99,7 +103,11 @@ def _apply(workflow, inst: ProcessInstance, action: dict) -> dict:
 
 
 def run_step(
-    inst: ProcessInstance, action: dict, *, actor_id: int | None, refusals_are_incidents: bool = False
+    inst: ProcessInstance,
+    action: dict,
+    *,
+    actor_id: int | None,
+    refusals_are_incidents: bool = False,
 ) -> None:
     """Apply `action`, run the engine until it waits, persist state and projections in one go."""
     ctx, token = begin_step(inst.id)

@@ -1,9 +1,12 @@
-"""The whitelisted environment diagram scripts and conditions run in (R4–R6 date helpers, deadlines).
+"""The whitelisted environment diagram scripts and conditions run in (R4–R6 date helpers,
+deadlines).
 
-Scripts see only: safe builtins, Decimal/date/datetime/timedelta, the working-day helpers, `deadline`,
+Scripts see only: safe builtins, Decimal/date/datetime/timedelta, the working-day helpers,
+`deadline`,
 `now`, and the functions domains register via `app.engine.hooks.register_script_function`.
 The step being run is known through a context variable, so `deadline()` can record its Deadline row.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -61,8 +64,10 @@ def end_step(token) -> None:
 def as_date(value: Any) -> date:
     """A date as Asia/Shanghai counts it (R3), from a date, an aware datetime or an ISO string."""
     if isinstance(value, str):
-        value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(
-            value
+        value = (
+            datetime.fromisoformat(value)
+            if "T" in value or " " in value
+            else date.fromisoformat(value)
         )
     if isinstance(value, datetime):
         if value.tzinfo is None:
@@ -93,8 +98,10 @@ def deadline(rule: str, start: Any, n: int, kind: str = "working", task: str | N
     if kind not in ("working", "natural"):
         raise ValueError(f"deadline kind must be working or natural, not {kind!r}")
     day = as_date(start)
-    due = workdays.working_days_after(day, int(n)) if kind == "working" else workdays.period_end(
-        day, int(n)
+    due = (
+        workdays.working_days_after(day, int(n))
+        if kind == "working"
+        else workdays.period_end(day, int(n))
     )
     ctx = _current.get()
     if ctx is not None:

@@ -74,7 +74,8 @@ def dump_state(workflow: BpmnWorkflow) -> str:
 
 
 def load_state(state_json: str, spec, subprocess_specs: dict) -> BpmnWorkflow:
-    """Rebuild an instance from its state and its version's cached spec; re-attach the script engine."""
+    """Rebuild an instance from its state and its version's cached spec; re-attach the script
+    engine."""
     dct = json.loads(state_json)
     SERIALIZER.migrate(dct)
     registry = SERIALIZER.registry

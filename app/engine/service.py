@@ -3,6 +3,7 @@
 Every function flushes and never commits (the request or the worker step commits), except `run_due`,
 which commits once per instance: it is the worker's unit of work.
 """
+
 from __future__ import annotations
 
 import logging
@@ -55,7 +56,9 @@ def deploy(
 def deploy_dir(path: str | Path, *, actor_id: int | None = None) -> list[VersionInfo]:
     """Deploy every .bpmn and .dmn file of a folder (used by `flask erflow deploy`)."""
     folder = Path(path)
-    files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix in (".bpmn", ".dmn")}
+    files = {
+        p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix in (".bpmn", ".dmn")
+    }
     return deploy(files, actor_id=actor_id, comment=f"deploy {folder.name}")
 
 
@@ -88,10 +91,18 @@ def start(
     for task in workflow.get_tasks(state=TaskState.READY):  # the start task carries the data
         task.data.update(data or {})
     inst = ProcessInstance(
-        key=key, version=version.version, version_id=version.id, business_key=business_key,
-        status="running", state_json=dump_state(workflow), summary=proj.json_safe(data or {}),
-        handling_region=handling_region, enterprise_id=enterprise_id, started_by=actor_id,
-        started_at=clock.now(), priority=priority,
+        key=key,
+        version=version.version,
+        version_id=version.id,
+        business_key=business_key,
+        status="running",
+        state_json=dump_state(workflow),
+        summary=proj.json_safe(data or {}),
+        handling_region=handling_region,
+        enterprise_id=enterprise_id,
+        started_by=actor_id,
+        started_at=clock.now(),
+        priority=priority,
     )
     db.session.add(inst)
     db.session.flush()
@@ -227,14 +238,26 @@ def get_instance(instance_id: int) -> InstanceInfo:
         select(Deadline).where(Deadline.instance_id == inst.id).order_by(Deadline.id)
     ).all()
     return InstanceInfo(
-        id=inst.id, key=inst.key, version=inst.version, status=inst.status,
-        business_key=inst.business_key, summary=dict(inst.summary or {}),
-        handling_region=inst.handling_region, enterprise_id=inst.enterprise_id,
-        started_by=inst.started_by, started_at=inst.started_at, ended_at=inst.ended_at,
+        id=inst.id,
+        key=inst.key,
+        version=inst.version,
+        status=inst.status,
+        business_key=inst.business_key,
+        summary=dict(inst.summary or {}),
+        handling_region=inst.handling_region,
+        enterprise_id=inst.enterprise_id,
+        started_by=inst.started_by,
+        started_at=inst.started_at,
+        ended_at=inst.ended_at,
         active_tasks=[_task_info(t) for t in tasks],
         deadlines=[
-            DeadlineInfo(task=d.task_name, rule=d.rule, due_at=d.due_at,
-                         provisional=d.provisional, open=d.open)
+            DeadlineInfo(
+                task=d.task_name,
+                rule=d.rule,
+                due_at=d.due_at,
+                provisional=d.provisional,
+                open=d.open,
+            )
             for d in deadlines
         ],
         incident_message=inst.incident_message,
@@ -252,8 +275,9 @@ def task_info(task_id: str) -> TaskInfo:
     if row.state == "open":
         task = restore(inst).get_task_from_id(UUID(row.id))
         if task is not None:
-            data = proj.json_safe({k: v for k, v in task.data.items()
-                                   if k not in proj.INTERNAL_KEYS})
+            data = proj.json_safe(
+                {k: v for k, v in task.data.items() if k not in proj.INTERNAL_KEYS}
+            )
             props = (getattr(task.task_spec, "extensions", None) or {}).get("properties", {})
             ui_key = proj.form_key(props.get("formUiSchemaFilename"))
     return _task_info(row, data=data, ui_form_key=ui_key)
@@ -262,11 +286,21 @@ def task_info(task_id: str) -> TaskInfo:
 def history(instance_id: int) -> list[HistoryEntry]:
     _instance(instance_id)
     rows = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+        select(AuditEvent)
+        .where(AuditEvent.instance_id == instance_id)
         .order_by(AuditEvent.at, AuditEvent.id)
     ).all()
-    return [HistoryEntry(at=r.at, actor_id=r.actor_id, action=r.action, task_id=r.task_id,
-                         task_name=r.task_name, detail=dict(r.detail or {})) for r in rows]
+    return [
+        HistoryEntry(
+            at=r.at,
+            actor_id=r.actor_id,
+            action=r.action,
+            task_id=r.task_id,
+            task_name=r.task_name,
+            detail=dict(r.detail or {}),
+        )
+        for r in rows
+    ]
 
 
 def recompute_provisional_deadlines() -> int:
@@ -279,16 +313,23 @@ def recompute_provisional_deadlines() -> int:
     ).all()
     by_instance: dict[int, list[tuple[Deadline, datetime]]] = {}
     for dl in rows:
-        due = (workdays.working_days_after(dl.start, dl.n) if dl.kind == "working"
-               else workdays.period_end(dl.start, dl.n))
+        due = (
+            workdays.working_days_after(dl.start, dl.n)
+            if dl.kind == "working"
+            else workdays.period_end(dl.start, dl.n)
+        )
         old = dl.due_at
         if due.due_at == old and due.provisional == dl.provisional:
             continue
         dl.due_at, dl.provisional = due.due_at, due.provisional
         changed += 1
-        for task in db.session.scalars(select(HumanTask).where(
-                HumanTask.instance_id == dl.instance_id, HumanTask.name == dl.task_name,
-                HumanTask.state == "open")):
+        for task in db.session.scalars(
+            select(HumanTask).where(
+                HumanTask.instance_id == dl.instance_id,
+                HumanTask.name == dl.task_name,
+                HumanTask.state == "open",
+            )
+        ):
             task.due_at, task.provisional = due.due_at, due.provisional
         if due.due_at != old:
             by_instance.setdefault(dl.instance_id, []).append((dl, old))
@@ -309,14 +350,17 @@ def recompute_provisional_deadlines() -> int:
                         task.data[k] = new_iso
         inst.state_json = dump_state(workflow)
         proj.sync_timers(inst, workflow)
-        proj.audit(inst.id, "deadline_recomputed",
-                   detail={"deadlines": [{"rule": d.rule, "from": o, "to": d.due_at}
-                                         for d, o in moves]})
+        proj.audit(
+            inst.id,
+            "deadline_recomputed",
+            detail={"deadlines": [{"rule": d.rule, "from": o, "to": d.due_at} for d, o in moves]},
+        )
     db.session.flush()
     return changed
 
 
 # -- helpers -------------------------------------------------------------------------------------
+
 
 def _instance(instance_id: int) -> ProcessInstance:
     inst = db.session.get(ProcessInstance, instance_id)
@@ -340,15 +384,30 @@ def _actor(actor_id: int | None):
     return db.session.get(User, actor_id)
 
 
-def _task_info(row: HumanTask, *, data: dict | None = None, ui_form_key: str | None = None
-               ) -> TaskInfo:
+def _task_info(
+    row: HumanTask, *, data: dict | None = None, ui_form_key: str | None = None
+) -> TaskInfo:
     return TaskInfo(
-        id=row.id, instance_id=row.instance_id, process_key=row.process_key, name=row.name,
-        title=row.title, role=row.role, state=row.state, region_code=row.region_code,
-        enterprise_id=row.enterprise_id, assignee_id=row.assignee_id, priority=row.priority,
-        created_at=row.created_at, due_at=row.due_at, provisional=row.provisional,
-        deadline_rule=row.deadline_rule, escalated=row.escalated, form_key=row.form_key,
-        ui_form_key=ui_form_key, business_key=row.business_key, data=data or {},
+        id=row.id,
+        instance_id=row.instance_id,
+        process_key=row.process_key,
+        name=row.name,
+        title=row.title,
+        role=row.role,
+        state=row.state,
+        region_code=row.region_code,
+        enterprise_id=row.enterprise_id,
+        assignee_id=row.assignee_id,
+        priority=row.priority,
+        created_at=row.created_at,
+        due_at=row.due_at,
+        provisional=row.provisional,
+        deadline_rule=row.deadline_rule,
+        escalated=row.escalated,
+        form_key=row.form_key,
+        ui_form_key=ui_form_key,
+        business_key=row.business_key,
+        data=data or {},
     )
 
 

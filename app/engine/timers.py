@@ -1,8 +1,11 @@
 """The one adaptation of SpiffWorkflow's timers: their "now" is ERFlow's clock (app.common.clock).
 
-SpiffWorkflow's timer module calls `datetime.now(timezone.utc)`; we swap the module's `datetime` name for
-a subclass whose `now()` reads our clock, so tests and the test-clock API move time instead of sleeping.
+SpiffWorkflow's timer module calls `datetime.now(timezone.utc)`; we swap the module's `datetime`
+name for
+a subclass whose `now()` reads our clock, so tests and the test-clock API move time instead of
+sleeping.
 """
+
 from __future__ import annotations
 
 from datetime import datetime as _datetime
@@ -13,7 +16,9 @@ from app.common import clock
 
 
 class _ClockMeta(type(_datetime)):
-    def __instancecheck__(cls, obj) -> bool:  # plain datetimes count too (isinstance checks in Spiff)
+    def __instancecheck__(
+        cls, obj
+    ) -> bool:  # plain datetimes count too (isinstance checks in Spiff)
         return isinstance(obj, _datetime)
 
 

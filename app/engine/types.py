@@ -1,4 +1,6 @@
-"""Plain, frozen values the engine facade returns: nothing outside app/engine sees a SpiffWorkflow object."""
+"""Plain, frozen values the engine facade returns: nothing outside app/engine sees a SpiffWorkflow
+object."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -72,7 +74,9 @@ class InstanceInfo:
 class HistoryEntry:
     at: datetime
     actor_id: int | None
-    action: str  # started | task_completed | message_received | timer_fired | escalated | incident | …
+    action: (
+        str  # started | task_completed | message_received | timer_fired | escalated | incident | …
+    )
     task_id: str | None
     task_name: str | None
     detail: dict[str, Any] = field(default_factory=dict)

@@ -1,5 +1,6 @@
 """The timer worker: one round fires every due timer (`run_due`); a daemon thread can run rounds
 inside the web process when ERFLOW_INPROCESS_WORKER is on (development, `make run`)."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,6 @@
-"""Engine test helpers: tiny diagrams from tests/fixtures/bpmn and forms from tests/fixtures/forms."""
+"""Engine test helpers: tiny diagrams from tests/fixtures/bpmn and forms from
+tests/fixtures/forms."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -1,4 +1,6 @@
-"""Deploying diagrams: versions by content hash, pinning, and refusals that say file, line and why."""
+"""Deploying diagrams: versions by content hash, pinning, and refusals that say file, line and
+why."""
+
 from __future__ import annotations
 
 import pytest
@@ -42,7 +44,9 @@ def test_malformed_xml_is_refused_with_its_line_and_old_version_keeps_running(de
     deploy_fixture("simple.bpmn")
     running = engine.start("simple", {}, actor_id=1, handling_region="330106")
     db.session.commit()
-    broken = fixture_text("simple.bpmn").replace("<bpmn:endEvent id=\"end\">", "<bpmn:endEvent id=\"end\"")
+    broken = fixture_text("simple.bpmn").replace(
+        '<bpmn:endEvent id="end">', '<bpmn:endEvent id="end"'
+    )
     with pytest.raises(DeployError) as err:
         _deploy_text(broken)
     assert err.value.status == 422
@@ -73,14 +77,20 @@ def test_script_that_does_not_compile_is_refused_with_element_and_line(deploy_fi
 
 
 def test_unknown_called_process_is_refused(deploy_fixture):
-    text = fixture_text("simple.bpmn").replace(
-        '<bpmn:scriptTask id="compute" name="计算">', '<bpmn:callActivity id="compute" calledElement="nowhere">'
-    ).replace("</bpmn:scriptTask>", "</bpmn:callActivity>").replace(
-        "<bpmn:script>doubled = str(Decimal(amount) * 2)\ncheck(doubled)</bpmn:script>", ""
+    text = (
+        fixture_text("simple.bpmn")
+        .replace(
+            '<bpmn:scriptTask id="compute" name="计算">',
+            '<bpmn:callActivity id="compute" calledElement="nowhere">',
+        )
+        .replace("</bpmn:scriptTask>", "</bpmn:callActivity>")
+        .replace(
+            "<bpmn:script>doubled = str(Decimal(amount) * 2)\ncheck(doubled)</bpmn:script>", ""
+        )
     )
     with pytest.raises(DeployError) as err:
         _deploy_text(text)
-    assert "nowhere" in err.value.reason and err.value.line == line_of(text, 'calledElement=')
+    assert "nowhere" in err.value.reason and err.value.line == line_of(text, "calledElement=")
 
 
 def test_user_task_lane_must_be_a_known_role(deploy_fixture):

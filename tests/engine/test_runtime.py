@@ -1,5 +1,6 @@
 """Running instances through the facade: tasks, messages, timers on the moved clock, escalation,
 incidents, optimistic concurrency and the audit trail."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -22,11 +23,16 @@ def _actions(instance_id: int) -> list[str]:
 
 def test_start_and_complete_run_to_the_end_with_projections(deploy_fixture):
     deploy_fixture("simple.bpmn")
-    inst = engine.start("simple", {"note": "x"}, actor_id=7, handling_region="330106",
-                        business_key="B-1")
+    inst = engine.start(
+        "simple", {"note": "x"}, actor_id=7, handling_region="330106", business_key="B-1"
+    )
     fill = open_task(inst, "fill")
     assert (fill.role, fill.region_code, fill.form_key, fill.title) == (
-        "handler", "330106", "simple", "填写数量")
+        "handler",
+        "330106",
+        "simple",
+        "填写数量",
+    )
     assert engine.task_info(fill.id).data == {"note": "x"}
     inst = engine.complete(fill.id, {"amount": "1.2500", "opinion": "同意"}, actor_id=7)
     approve = open_task(inst, "approve")
@@ -77,7 +83,9 @@ def test_two_completions_race_one_wins_one_conflict_one_effect(deploy_fixture, e
         db.session.rollback()
     db.session.expire_all()
     done = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "task_completed", AuditEvent.task_id == task_id)
+        select(AuditEvent).where(
+            AuditEvent.action == "task_completed", AuditEvent.task_id == task_id
+        )
     ).all()
     assert [e.actor_id for e in done] == [11]
     assert db.session.get(HumanTask, task_id).completed_by == 11
@@ -87,7 +95,9 @@ def test_two_completions_race_one_wins_one_conflict_one_effect(deploy_fixture, e
 
 def test_message_is_delivered_and_409_when_not_waiting(deploy_fixture):
     deploy_fixture("window.bpmn")
-    inst = engine.start("window", {"published_on": "2025-03-03"}, actor_id=1, handling_region="330106")
+    inst = engine.start(
+        "window", {"published_on": "2025-03-03"}, actor_id=1, handling_region="330106"
+    )
     inst = engine.send_message(inst.id, "objection", {"reason": "偏少"}, actor_id=5)
     assert inst.summary["objection"] == {"reason": "偏少"}
     assert open_task(inst, "review").role == "reviewer"
@@ -100,7 +110,9 @@ def test_message_is_delivered_and_409_when_not_waiting(deploy_fixture):
 def test_timer_fires_only_after_the_clock_passes_its_due_time(deploy_fixture):
     deploy_fixture("window.bpmn")
     # published Tue 2025-09-16 → 15 days end on 10-01 (holiday) → closes 24:00 2025-10-09 (R6)
-    inst = engine.start("window", {"published_on": "2025-09-16"}, actor_id=1, handling_region="330106")
+    inst = engine.start(
+        "window", {"published_on": "2025-09-16"}, actor_id=1, handling_region="330106"
+    )
     assert inst.summary["window_closes_at"] == "2025-10-10T00:00:00+08:00"
     timer = db.session.scalars(select(Timer).where(Timer.instance_id == inst.id)).one()
     assert timer.due_at == datetime(2025, 10, 9, 16, 0, tzinfo=UTC)
@@ -118,7 +130,9 @@ def test_timer_fires_only_after_the_clock_passes_its_due_time(deploy_fixture):
 
 def test_R12_message_after_the_window_closed_is_refused_even_before_the_worker_ran(deploy_fixture):
     deploy_fixture("window.bpmn")
-    inst = engine.start("window", {"published_on": "2025-09-16"}, actor_id=1, handling_region="330106")
+    inst = engine.start(
+        "window", {"published_on": "2025-09-16"}, actor_id=1, handling_region="330106"
+    )
     clock.set_now(datetime(2025, 10, 10, 1, 0, tzinfo=UTC))
     with pytest.raises(Conflict):
         engine.send_message(inst.id, "objection", {"reason": "晚了"}, actor_id=5)
@@ -127,7 +141,9 @@ def test_R12_message_after_the_window_closed_is_refused_even_before_the_worker_r
 def test_R13_non_interrupting_timer_escalates_and_the_task_stays(deploy_fixture):
     clock.set_now(datetime(2025, 9, 29, 2, 0, tzinfo=UTC))  # Mon 2025-09-29 10:00 Shanghai
     deploy_fixture("window.bpmn")
-    inst = engine.start("window", {"published_on": "2025-09-28"}, actor_id=1, handling_region="330106")
+    inst = engine.start(
+        "window", {"published_on": "2025-09-28"}, actor_id=1, handling_region="330106"
+    )
     inst = engine.send_message(inst.id, "objection", {"reason": "偏少"}, actor_id=5)
     review = open_task(inst, "review")
     # R5: received Mon 2025-09-29 → 10 working days end 24:00 Mon 2025-10-20
@@ -177,7 +193,9 @@ def test_failing_script_is_an_incident_then_retry_after_the_fix(deploy_fixture):
 
 def test_cancel_closes_tasks_and_timers(deploy_fixture):
     deploy_fixture("window.bpmn")
-    inst = engine.start("window", {"published_on": "2025-03-03"}, actor_id=1, handling_region="330106")
+    inst = engine.start(
+        "window", {"published_on": "2025-03-03"}, actor_id=1, handling_region="330106"
+    )
     inst = engine.send_message(inst.id, "objection", {"reason": "x"}, actor_id=5)
     task_id = open_task(inst, "review").id
     inst = engine.cancel(inst.id, actor_id=99)
@@ -194,7 +212,9 @@ def test_audit_is_append_only_history(deploy_fixture):
     inst = engine.start("simple", {}, actor_id=3, handling_region="330106")
     before = [(e.id, e.action) for e in db.session.scalars(select(AuditEvent))]
     engine.complete(open_task(inst, "fill").id, {"amount": "1", "opinion": "好"}, actor_id=3)
-    after = [(e.id, e.action) for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    after = [
+        (e.id, e.action) for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))
+    ]
     assert after[: len(before)] == before and len(after) == len(before) + 1
 
 
@@ -202,7 +222,9 @@ def test_R4_recompute_provisional_deadline_moves_task_timer_and_state(deploy_fix
     from app.engine.models import Deadline
 
     deploy_fixture("window.bpmn")
-    inst = engine.start("window", {"published_on": "2025-03-03"}, actor_id=1, handling_region="330106")
+    inst = engine.start(
+        "window", {"published_on": "2025-03-03"}, actor_id=1, handling_region="330106"
+    )
     inst = engine.send_message(inst.id, "objection", {"reason": "x"}, actor_id=5)
     dl = db.session.scalars(select(Deadline).where(Deadline.instance_id == inst.id)).one()
     true_due = dl.due_at
@@ -212,7 +234,9 @@ def test_R4_recompute_provisional_deadline_moves_task_timer_and_state(deploy_fix
     task.provisional, task.due_at = True, dl.due_at
     timer = db.session.scalars(select(Timer).where(Timer.instance_id == inst.id)).one()
     row = db.session.get(ProcessInstance, inst.id)
-    row.state_json = row.state_json.replace("2025-03-18T00:00:00+08:00", "2025-03-17T00:00:00+08:00")
+    row.state_json = row.state_json.replace(
+        "2025-03-18T00:00:00+08:00", "2025-03-17T00:00:00+08:00"
+    )
     timer.due_at = dl.due_at
     db.session.flush()
     assert engine.recompute_provisional_deadlines() == 1
