@@ -22,6 +22,7 @@ def test_public_page_renders_in_chinese_with_local_bootstrap(live_server, page, 
     )
     assert page.get_by_role("link", name="信息公开").count() >= 1
     assert all(url.startswith(live_server) for url in requests), "every asset is served locally"
+    assert page.evaluate("typeof window.ERFlow.fetchJSON") == "function"  # app/static/js/app.js
     screenshot(page, "public")
 
 
