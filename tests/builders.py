@@ -18,9 +18,14 @@ from app.extensions import db
 PASSWORD = "pass-1234"  # every built user's password unless given
 
 
+FAST_HASH = "scrypt:1024:8:1"  # cheap scrypt cost, tests only; production uses werkzeug's default
+
+
 @pytest.fixture
 def make_region_tree(app):
     """Seed Zhejiang + Hebei regions and bureaus (R7); idempotent; returns a SeedResult."""
+
+    app.config.setdefault("ERFLOW_PASSWORD_HASH_METHOD", FAST_HASH)
 
     def build():
         from app.common.regions import seed_regions
@@ -118,9 +123,13 @@ def login(app):
     """Log `user` in on a test client's page session (no form round trip)."""
 
     def build(client, user):
+        from flask import g
+
         with client.session_transaction() as session:
             session["_user_id"] = str(user.id)
             session["_fresh"] = True
+        # The test's app context is shared with requests; drop a cached (anonymous) user.
+        g.pop("_login_user", None)
         return client
 
     return build

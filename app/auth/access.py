@@ -1,22 +1,23 @@
 """Who is calling and what they may reach: bearer tokens for the API, jurisdiction scoping (R7).
 
-A bureau user works on tasks of its own region and may *view* its region's subtree; an enterprise user
-sees only its own enterprise's work; an administrator (no region) sees everything.
+A bureau user works on tasks of its own region and may *view* its region's subtree; an enterprise
+user sees only its own enterprise's work; an administrator (no region) sees everything.
 """
+
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
 from functools import wraps
 
-from flask import g, request
+from flask import g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.auth.models import ApiToken, Region, User
+from app.auth.models import BUREAU_ROLES, ApiToken, Region, User
 from app.common import clock
 from app.errors import Forbidden, Unauthorized
-from app.extensions import db
+from app.extensions import db, login_manager
 
 
 def token_hash(raw: str) -> str:
@@ -66,21 +67,49 @@ def api_auth(*roles: str) -> Callable:
     return deco
 
 
+def page_auth(*roles: str) -> Callable:
+    """Decorator for pages: a logged-in user (else the login page) holding one of `roles`."""
+
+    def deco(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            if roles and not current_user.has_role(*roles):
+                raise Forbidden("当前角色无权访问此页面")
+            return view(*args, **kwargs)
+
+        wrapper.page_roles = roles
+        return wrapper
+
+    return deco
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
 def subtree_codes(code: str) -> list[str]:
     """Codes of `code` and every region below it (R7)."""
     region = db.session.get(Region, code)
     if region is None:
         return []
-    return list(
-        db.session.scalars(select(Region.code).where(Region.path.startswith(region.path)))
-    )
+    return list(db.session.scalars(select(Region.code).where(Region.path.startswith(region.path))))
 
 
 def in_jurisdiction(user: User, region_code: str | None) -> bool:
-    """May `user` view things of `region_code`? Its own region and the regions below it."""
+    """May `user` view things of `region_code`? Its own region and the regions below it.
+
+    Only bureau roles (and a regional administrator) hold a jurisdiction; an enterprise user sees
+    its own enterprise only (see app.auth.enterprises.visible_enterprises_query).
+    """
     if user.has_role("admin") and user.region_code is None:
         return True
     if user.region_code is None or region_code is None:
+        return False
+    if not user.has_role("admin", *BUREAU_ROLES):
         return False
     mine = db.session.get(Region, user.region_code)
     theirs = db.session.get(Region, region_code)

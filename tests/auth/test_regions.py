@@ -90,7 +90,9 @@ def test_R28_default_water_systems(regions):
     assert water("330902") is None  # 舟山定海区
     assert water("130102") is None  # Hebei: no basin rule
     counties = db.session.scalars(
-        select(Region.water_system).where(Region.province_code == "330000", Region.level == "county")
+        select(Region.water_system).where(
+            Region.province_code == "330000", Region.level == "county"
+        )
     )
     assert {w for w in counties if w} == set(WATER_SYSTEMS)
 
