@@ -108,3 +108,10 @@ def test_R4_calendar_load_command(app, tmp_path, recompute):
     bad.write_text(json.dumps([{"date": "2026-01-01", "workday": False}]), encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["erflow", "calendar-load", "2027", str(bad)])
     assert result.exit_code != 0
+
+
+def test_R4_calendar_load_calls_the_real_engine_recompute(client):
+    resp = client.put("/api/v1/admin/calendar/2027", json={"days": DAYS_2027},
+                      headers=h.admin_headers())
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["recomputed"] == 0  # no open provisional deadlines

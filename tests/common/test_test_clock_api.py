@@ -77,3 +77,10 @@ def test_every_route_is_404_without_test_mode(database_url):
         assert client.post("/api/v1/test/run-due").status_code == 404
         assert db.session.get(TestClock, 1) is None
         db.session.remove()
+
+
+def test_run_due_with_the_real_engine_and_nothing_due(client):
+    client.put("/api/v1/test/clock", json={"now": "2026-03-02T09:00:00+08:00"})
+    resp = client.post("/api/v1/test/run-due")
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json() == {"fired": 0}
