@@ -1,4 +1,4 @@
-"""ERFlow: emission-rights approval workflows. `create_app` builds the Flask app and nothing else."""
+"""ERFlow: emission-rights approval workflows. `create_app` builds the app and nothing else."""
 from __future__ import annotations
 
 import os
@@ -19,6 +19,10 @@ def create_app(config: dict | str | None = None) -> Flask:
     from app import extensions
 
     extensions.db.init_app(app)
+    with app.app_context():
+        from app.common.db_tuning import tune_sqlite
+
+        tune_sqlite(extensions.db.engine)
     extensions.migrate.init_app(app, extensions.db, directory=str(_root() / "migrations"))
     extensions.login_manager.init_app(app)
     extensions.csrf.init_app(app)

@@ -1,0 +1,66 @@
+"""Shared helpers for the benchmarks: percentiles, a scratch app, and a throwaway PostgreSQL."""
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # benchmarks import the app like the tests do
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(samples_ms)
+
+    def pick(p: float) -> float:
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+    return {
+        "n": len(ordered),
+        "p50": pick(50),
+        "p95": pick(95),
+        "p99": pick(99),
+        "mean": statistics.fmean(ordered),
+    }
+
+
+def show(label: str, stats: dict[str, float], target_p95: float | None = None) -> None:
+    verdict = ""
+    if target_p95 is not None:
+        verdict = "  OK" if stats["p95"] <= target_p95 else f"  OVER target {target_p95} ms"
+    print(
+        f"{label:<48} n={stats['n']:<6} p50={stats['p50']:7.2f} ms  p95={stats['p95']:7.2f} ms"
+        f"  p99={stats['p99']:7.2f} ms{verdict}",
+        flush=True,
+    )
+
+
+@contextmanager
+def database(kind: str):
+    """Yield a database URL: a temp SQLite file, or a temp PostgreSQL cluster (tests/pg.py)."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/bench.sqlite3"
+        return
+    from psycopg import sql
+
+    from tests.pg import start_server
+
+    server = start_server()
+    try:
+        server.drop("erflow_bench")
+        server._execute(sql.SQL("CREATE DATABASE erflow_bench"))
+        yield server.url("erflow_bench")
+    finally:
+        server.drop("erflow_bench")
+        server.stop()
+
+
+def make_app(url: str, **extra):
+    from app import create_app
+
+    config = {"SQLALCHEMY_DATABASE_URI": url, "ERFLOW_TEST_CLOCK": False, "TESTING": False}
+    config.update(extra)
+    return create_app(config)
