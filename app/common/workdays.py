@@ -4,13 +4,15 @@ Sources, strongest first (R4): the administrator table `calendar_day`; the `chin
 package (2004–2026); else Monday–Friday, which is *provisional*. A year is *known* when an
 administrator loaded its schedule (`calendar_year`) or the package covers it. Each year's working
 days are computed once per process and cached; the cache is dropped when the tables change
-(`invalidate()` in this process; a cheap stamp query once per app context sees other processes).
+(`invalidate()` in this process; a cheap stamp query per app context, repeated every few
+seconds, sees loads made by other processes).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from threading import Lock
+from time import monotonic
 
 import chinese_calendar
 
@@ -34,6 +36,7 @@ _cache: dict[int, _Year] = {}
 _stamp: tuple | None = None
 _lock = Lock()
 _MAX_DAYS = 3660  # a guard against runaway counts (ten years)
+_RECHECK_SECONDS = 5.0  # wall time, not the business clock: how stale another process may see
 
 
 def invalidate() -> None:
@@ -55,11 +58,13 @@ def _db_available() -> bool:
 
 
 def _check_stamp() -> None:
-    """Once per app context, compare the tables' stamp with the one the cache was built from."""
+    """Compare the tables' stamp with the one the cache was built from: once per app context,
+    and again every few seconds in a long-lived one (a worker sees a web process's load)."""
     global _stamp
     from flask import g
 
-    if g.get("_erflow_calendar_stamp") is not None:
+    checked = g.get("_erflow_calendar_stamp")
+    if checked is not None and monotonic() - checked < _RECHECK_SECONDS:
         return
     from sqlalchemy import func, select
 
@@ -73,7 +78,7 @@ def _check_stamp() -> None:
         )
     ).one()
     stamp = (row[0], row[1])
-    g._erflow_calendar_stamp = stamp
+    g._erflow_calendar_stamp = monotonic()
     with _lock:
         if stamp != _stamp:
             _cache.clear()

@@ -28,7 +28,7 @@ def region_tree() -> None:
         if db.session.get(Region, code) is None:
             db.session.add(Region(code=code, name=name, level=level, parent_code=parent,
                                   province_code=province, path=path))
-    db.session.flush()
+    db.session.commit()
 
 
 _n = 0
