@@ -141,14 +141,16 @@ def sync_deadlines(inst: ProcessInstance, ctx: StepContext) -> None:
         db.session.flush()
 
 
-def _deadline_for(instance_id: int, task_name: str) -> Deadline | None:
-    return db.session.scalar(
+def _open_deadlines(instance_id: int) -> dict[str, list[Deadline]]:
+    """Open deadlines of an instance by task name, newest first (one query per step)."""
+    found: dict[str, list[Deadline]] = {}
+    for dl in db.session.scalars(
         select(Deadline)
-        .where(Deadline.instance_id == instance_id, Deadline.task_name == task_name)
-        .where(Deadline.open.is_(True))
+        .where(Deadline.instance_id == instance_id, Deadline.open.is_(True))
         .order_by(Deadline.id.desc())
-        .limit(1)
-    )
+    ):
+        found.setdefault(dl.task_name or "", []).append(dl)
+    return found
 
 
 def sync_human_tasks(
@@ -163,6 +165,17 @@ def sync_human_tasks(
     """Open a row per READY user task, close rows whose task is no longer READY (R13 due dates)."""
     now = clock.now()
     ready = {str(t.id): t for t in ready_user_tasks(workflow)}
+    loaded: list[dict[str, list[Deadline]]] = []
+
+    def deadlines() -> dict[str, list[Deadline]]:
+        if not loaded:
+            loaded.append(_open_deadlines(inst.id))
+        return loaded[0]
+
+    def deadline_for(name: str) -> Deadline | None:
+        found = [dl for dl in deadlines().get(name, []) if dl.open]
+        return found[0] if found else None
+
     rows = db.session.scalars(
         select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "open")
     ).all()
@@ -174,13 +187,7 @@ def sync_human_tasks(
         row.state = "completed" if done else "cancelled"
         row.completed_at = now
         row.completed_by = actor_id if done else None
-        for dl in db.session.scalars(
-            select(Deadline).where(
-                Deadline.instance_id == inst.id,
-                Deadline.task_name == row.name,
-                Deadline.open.is_(True),
-            )
-        ):
+        for dl in deadlines().get(row.name, []):
             dl.open = False
     known = {r.id for r in rows}
     for task_id, task in ready.items():
@@ -192,7 +199,7 @@ def sync_human_tasks(
         region = inst.handling_region
         if props.get("candidateRegionVar"):
             region = task.data.get(props["candidateRegionVar"]) or region
-        dl = _deadline_for(inst.id, spec.bpmn_id or spec.name)
+        dl = deadline_for(spec.bpmn_id or spec.name)
         db.session.add(
             HumanTask(
                 id=task_id,
@@ -217,7 +224,7 @@ def sync_human_tasks(
     # a deadline counted after its task opened (e.g. in a parallel branch) still reaches the row
     for row in rows:
         if row.id in ready and row.due_at is None:
-            dl = _deadline_for(inst.id, row.name)
+            dl = deadline_for(row.name)
             if dl is not None:
                 row.due_at, row.provisional, row.deadline_rule = dl.due_at, dl.provisional, dl.rule
 

@@ -43,8 +43,20 @@ def spec_of(version: ProcessVersion) -> tuple:
     return load_spec(version.id, version.content_hash, lambda: version.spec_json)
 
 
+_version_hashes: dict[tuple[str, int], str] = {}
+
+
 def restore(inst: ProcessInstance):
-    spec, subs = spec_of(version_of(inst))
+    """The instance's workflow. Version rows never change, so their hash is looked up once per
+    process (keyed by database too: test databases reuse ids)."""
+    key = (str(db.engine.url), inst.version_id)
+    content_hash = _version_hashes.get(key)
+    if content_hash is None:
+        version = version_of(inst)
+        content_hash = _version_hashes[key] = version.content_hash
+    spec, subs = load_spec(
+        inst.version_id, content_hash, lambda: version_of(inst).spec_json
+    )
     return load_state(inst.state_json, spec, subs)
 
 
@@ -185,9 +197,10 @@ def _persist(inst, workflow, ctx, action, applied, timers_before, *, actor_id) -
     else:
         inst.status = "running"
         proj.sync_timers(inst, workflow)
-    inst.incident_action = None
-    inst.incident_message = None
-    inst.incident_traceback = None
+    if inst.incident_message is not None:  # only a retried step has an incident to clear
+        inst.incident_action = None
+        inst.incident_message = None
+        inst.incident_traceback = None
 
 
 def _record_fired_timers(inst, workflow, timers_before: dict) -> None:

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from app.common import clock, workdays
 from app.engine import projections as proj
@@ -119,7 +120,7 @@ def complete(task_id: str, data: dict, *, actor_id: int | None) -> InstanceInfo:
         raise NotFound("任务不存在")
     if row.state != "open":
         raise Conflict(ALREADY_DONE)
-    inst = _instance(row.instance_id)
+    inst = _instance(row.instance_id, with_state=True)
     _require_running(inst)
     run_step(inst, {"op": "complete", "task_id": row.id, "data": data or {}}, actor_id=actor_id)
     return get_instance(inst.id)
@@ -130,7 +131,7 @@ def send_message(
 ) -> InstanceInfo:
     """Deliver message `name` with `payload`; 409 when the instance is not waiting for it
     (a process hook may name the rule, e.g. R12 after the objection window closed)."""
-    inst = _instance(instance_id)
+    inst = _instance(instance_id, with_state=True)
     _require_running(inst)
     run_step(inst, {"op": "message", "name": name, "payload": payload or {}}, actor_id=actor_id)
     return get_instance(inst.id)
@@ -362,8 +363,9 @@ def recompute_provisional_deadlines() -> int:
 # -- helpers -------------------------------------------------------------------------------------
 
 
-def _instance(instance_id: int) -> ProcessInstance:
-    inst = db.session.get(ProcessInstance, instance_id)
+def _instance(instance_id: int, *, with_state: bool = False) -> ProcessInstance:
+    options = [undefer(ProcessInstance.state_json)] if with_state else []
+    inst = db.session.get(ProcessInstance, instance_id, options=options)
     if inst is None:
         raise NotFound("流程实例不存在")
     return inst
