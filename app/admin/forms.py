@@ -15,6 +15,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -38,6 +39,10 @@ PERMIT_LABELS = [
 ]
 
 
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 class CheckboxListField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -52,18 +57,21 @@ class UserForm(FlaskForm):
         validators=[Optional()],
         render_kw={"autocomplete": "new-password"},
     )
-    roles = CheckboxListField(_l("Roles"), choices=ROLE_LABELS, validate_choice=False)
-    region_code = SelectField(_l("Region"), validate_choice=False)
+    roles = CheckboxListField(_l("Roles"), choices=_choices(ROLE_LABELS), validate_choice=False)
+    # Rendered by the grouped_select macro from `region_groups`, so no choices here.
+    region_code = SelectField(_l("Region"), choices=[], validate_choice=False)
     enterprise_id = SelectField(_l("Emission unit"), validate_choice=False)
     active = BooleanField(_l("Active"), default=True)
 
     def fill_choices(self) -> None:
-        self.region_code.choices = region_choices(counties_only=False)
-        none = [("", _l("— none —"))]
+        self.region_groups = region_choices(counties_only=False)
+        none = [SelectChoice("", _l("— none —"))]
         rows = db.session.execute(
             select(Enterprise.id, Enterprise.name, Enterprise.credit_code).order_by(Enterprise.name)
         )
-        self.enterprise_id.choices = none + [(str(i), f"{n}（{c}）") for i, n, c in rows]
+        self.enterprise_id.choices = none + [
+            SelectChoice(str(i), f"{n}（{c}）") for i, n, c in rows
+        ]
 
     def service_data(self) -> dict:
         return {
@@ -83,23 +91,23 @@ class EnterpriseForm(FlaskForm):
         validators=[DataRequired()],
         render_kw={"maxlength": 18, "autocapitalize": "characters", "spellcheck": "false"},
     )
-    region_code = SelectField(_l("County (city, district)"), validate_choice=False)
+    region_code = SelectField(_l("County (city, district)"), choices=[], validate_choice=False)
     source_type = SelectField(
         _l("Source type"),
-        choices=[("industrial", _l("Industrial")), ("agricultural", _l("Agricultural"))],
+        choices=_choices([("industrial", _l("Industrial")), ("agricultural", _l("Agricultural"))]),
         validate_choice=False,
     )
     industry = StringField(_l("Industry"), validators=[Optional(), Length(max=50)])
     permit_class = SelectField(
         _l("Permit class"),
-        choices=PERMIT_LABELS,
+        choices=_choices(PERMIT_LABELS),
         validate_choice=False,
     )
     permit_no = StringField(_l("Permit number"), validators=[Optional(), Length(max=50)])
     auto_monitoring = BooleanField(_l("Automatic monitoring installed"))
     grade = SelectField(
         _l("Environmental performance grade"),
-        choices=[(g, g) for g in ("A", "B", "C", "D")],
+        choices=[SelectChoice(g) for g in ("A", "B", "C", "D")],
         default="C",
         validate_choice=False,
     )
@@ -116,9 +124,9 @@ class EnterpriseForm(FlaskForm):
     )
 
     def fill_choices(self) -> None:
-        self.region_code.choices = region_choices(counties_only=True)
-        self.water_system.choices = [("", _l("— county default —"))] + [
-            (w, w) for w in WATER_SYSTEMS
+        self.region_groups = region_choices(counties_only=True)
+        self.water_system.choices = [SelectChoice("", _l("— county default —"))] + [
+            SelectChoice(w) for w in WATER_SYSTEMS
         ]
 
     def service_data(self) -> dict:
