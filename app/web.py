@@ -1,7 +1,9 @@
 """Page-wide web concerns: language and time zone selection, template filters and globals."""
 from __future__ import annotations
 
+from babel import support
 from flask import Flask, request, session
+from flask_babel import Domain, get_locale
 from flask_login import current_user
 
 
@@ -18,10 +20,34 @@ def select_timezone() -> str:
     return "Asia/Shanghai"  # R3
 
 
-def init_web(app: Flask) -> None:
-    from flask_babel import get_locale
+class CatalogDomain(Domain):
+    """Flask-Babel's domain, but also finding `<lang>_<TERRITORY>` catalogues: Babel resolves "zh_CN"
+    to zh_Hans_CN, and gettext would then look only in zh_Hans_CN/ and zh/, never in our zh_CN/."""
 
+    def get_translations(self):
+        locale = get_locale()
+        if locale is None:
+            return support.NullTranslations()
+        key = (str(locale), self.domain[0])
+        if key not in self.cache:
+            names = [str(locale)]
+            if locale.territory:
+                names.append(f"{locale.language}_{locale.territory}")
+            translations = support.Translations()
+            for directory in self.translation_directories:
+                catalog = support.Translations.load(directory, names, self.domain[0])
+                translations.merge(catalog)
+                if hasattr(catalog, "plural"):
+                    translations.plural = catalog.plural
+            self.cache[key] = translations
+        return self.cache[key]
+
+
+def init_web(app: Flask) -> None:
     from app.common.clock import local
+    from app.extensions import babel
+
+    babel.domain_instance = CatalogDomain()
 
     app.jinja_env.globals["get_locale"] = get_locale  # base.html picks <html lang> and the switcher
 
