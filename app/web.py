@@ -21,8 +21,8 @@ def select_timezone() -> str:
 
 
 class CatalogDomain(Domain):
-    """Flask-Babel's domain, but also finding `<lang>_<TERRITORY>` catalogues: Babel resolves "zh_CN"
-    to zh_Hans_CN, and gettext would then look only in zh_Hans_CN/ and zh/, never in our zh_CN/."""
+    """Flask-Babel's domain, also finding `<lang>_<TERRITORY>` catalogues: Babel resolves "zh_CN"
+    to zh_Hans_CN, and gettext then looks only in zh_Hans_CN/ and zh/, never in our zh_CN/."""
 
     def get_translations(self):
         locale = get_locale()
