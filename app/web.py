@@ -11,9 +11,9 @@ def select_locale() -> str:
     lang = request.args.get("lang")
     if lang in ("zh_CN", "en"):
         session["lang"] = lang
-    return session.get("lang") or (
-        getattr(current_user, "locale", None) if current_user and current_user.is_authenticated else None
-    ) or "zh_CN"
+    signed_in = current_user and current_user.is_authenticated
+    preferred = getattr(current_user, "locale", None) if signed_in else None
+    return session.get("lang") or preferred or "zh_CN"
 
 
 def select_timezone() -> str:
