@@ -12,13 +12,15 @@ from tests.ledger import helpers as h
 
 
 @pytest.fixture
-def world(app):
+def world(app, make_enterprise, make_user, api_token):
     clock.set_now(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
-    h.region_tree()
-    ent = h.enterprise(region_code=h.XH)
-    other = h.enterprise(region_code=h.NB_HS)
-    db.session.commit()
-    return {"ent": ent, "other": other, "admin": h.admin_headers()}
+    ent = make_enterprise(region_code=h.XH)
+    other = make_enterprise(region_code=h.NB_HS)
+
+    def headers(roles, **kw):
+        return api_token(make_user(roles=roles, **kw))
+
+    return {"ent": ent, "other": other, "admin": headers(["admin"]), "headers": headers}
 
 
 def _lot_body(owner, **kw):
@@ -91,19 +93,19 @@ def test_R2_pilot_pollutant_accepted_where_switched_on(client, world):
 def test_lots_api_is_for_administrators_only(client, world):
     body = _lot_body(str(world["ent"].id))
     assert client.post("/api/v1/admin/lots", json=body).status_code == 401
-    handler = h.token(h.user(["handler"], region_code=h.ZJ))
+    handler = world["headers"](["handler"], region_code=h.ZJ)
     assert client.post("/api/v1/admin/lots", json=body, headers=handler).status_code == 403
 
 
 def test_holdings_jurisdiction(client, world):
     ent, other = world["ent"], world["other"]
     url = f"/api/v1/enterprises/{ent.id}/holdings"
-    own = h.token(h.user(["enterprise"], enterprise_id=ent.id))
-    stranger = h.token(h.user(["enterprise"], enterprise_id=other.id))
-    county = h.token(h.user(["handler"], region_code=h.XH))
-    city = h.token(h.user(["reviewer"], region_code=h.HZ))
-    province = h.token(h.user(["approver"], region_code=h.ZJ))
-    elsewhere = h.token(h.user(["handler"], region_code=h.NB))
+    own = world["headers"](["enterprise"], enterprise=ent)
+    stranger = world["headers"](["enterprise"], enterprise=other)
+    county = world["headers"](["handler"], region_code=h.XH)
+    city = world["headers"](["reviewer"], region_code=h.HZ)
+    province = world["headers"](["approver"], region_code=h.ZJ)
+    elsewhere = world["headers"](["handler"], region_code=h.NB)
     for headers in (own, county, city, province, world["admin"]):
         assert client.get(url, headers=headers).status_code == 200
     for headers in (stranger, elsewhere):
@@ -116,10 +118,11 @@ def test_reserve_jurisdiction(client, world):
     url = f"/api/v1/reserves/{h.HZ}"
 
     def status(region):
-        return client.get(url, headers=h.token(h.user(["handler"], region_code=region))).status_code
+        headers = world["headers"](["handler"], region_code=region)
+        return client.get(url, headers=headers).status_code
 
     assert (status(h.HZ), status(h.ZJ), status(h.XH)) == (200, 200, 403)
-    ent_user = h.token(h.user(["enterprise"], enterprise_id=world["ent"].id))
+    ent_user = world["headers"](["enterprise"], enterprise=world["ent"])
     assert client.get(url, headers=ent_user).status_code == 403
     assert client.get("/api/v1/reserves/999999", headers=world["admin"]).status_code == 404
 
@@ -137,7 +140,7 @@ def test_R27_attainment_put_and_get(client, world):
     assert client.put(url, json={"air": True}, headers=world["admin"]).status_code == 422
     assert client.put("/api/v1/admin/attainment/999999/2025", json={"air": True, "water": True},
                       headers=world["admin"]).status_code == 404
-    handler = h.token(h.user(["handler"], region_code=h.XH))
+    handler = world["headers"](["handler"], region_code=h.XH)
     assert client.put(url, json={"air": True, "water": True}, headers=handler).status_code == 403
 
 

@@ -19,10 +19,9 @@ TERM = {"valid_from": date(2026, 1, 1), "valid_to": date(2030, 12, 31)}
 
 
 @pytest.fixture
-def ent(app):
+def ent(app, make_enterprise):
     clock.set_now(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
-    h.region_tree()
-    return h.enterprise()
+    return make_enterprise()
 
 
 def _lot(owner, tonnes="10.0000", pollutant="COD", **kw):
@@ -49,8 +48,8 @@ def test_R37_balances_sum_lots_and_skip_expired(ent):
     assert [lot.pollutant for lot in services.lots(ent.id)] == ["COD", "COD", "SO2"]
 
 
-def test_R37_move_splits_a_lot_and_keeps_the_term(ent):
-    buyer = h.enterprise()
+def test_R37_move_splits_a_lot_and_keeps_the_term(ent, make_enterprise):
+    buyer = make_enterprise()
     lot = _lot(ent.id, "10.0000")
     movement = services.move(from_lot_id=lot.id, to=str(buyer.id), tonnes="4.0000",
                              cause="trade", instance_id=7, actor_id=1)
@@ -95,13 +94,13 @@ def test_R1_more_than_four_decimals_is_refused(ent):
     assert "tonnes" in err.value.fields
 
 
-def test_R2_pilot_pollutant_only_where_switched_on(ent):
+def test_R2_pilot_pollutant_only_where_switched_on(ent, make_enterprise):
     with pytest.raises(ValidationFailed) as err:
         _lot(ent.id, "1.0000", pollutant="VOCs")
     assert "pollutant" in err.value.fields
     policy.set_pilot_pollutant(region_code=h.HZ, pollutant="VOCs", enabled=True)
     assert _lot(ent.id, "1.0000", pollutant="VOCs").pollutant == "VOCs"  # 西湖区 is under 杭州市
-    other = h.enterprise(region_code=h.NB_HS)
+    other = make_enterprise(region_code=h.NB_HS)
     with pytest.raises(ValidationFailed):
         _lot(other.id, "1.0000", pollutant="VOCs")
 
@@ -126,9 +125,9 @@ def test_R37_entries_are_append_only(ent):
     db.session.rollback()
 
 
-def test_R37_concurrent_moves_never_sell_a_tonne_twice(app, ent):
+def test_R37_concurrent_moves_never_sell_a_tonne_twice(app, ent, make_enterprise):
     lot_id = _lot(ent.id, "1.0000").id
-    buyer_ids = [h.enterprise().id, h.enterprise().id]
+    buyer_ids = [make_enterprise().id, make_enterprise().id]
     db.session.commit()
     outcomes: list[str] = []
 
