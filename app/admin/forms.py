@@ -29,7 +29,7 @@ ROLE_LABELS = [
     ("reviewer", _l("Reviewer")),
     ("approver", _l("Approver")),
     ("enterprise", _l("Enterprise user")),
-    ("admin", _l("Administrator")),
+    ("admin", _l("System administrator")),
 ]
 PERMIT_LABELS = [
     ("key", _l("Key management")),
@@ -50,7 +50,7 @@ class CheckboxListField(SelectMultipleField):
 
 class UserForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
-    display_name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
+    display_name = StringField(_l("Full name"), validators=[Optional(), Length(max=100)])
     email = EmailField(_l("Email"), validators=[Optional(), Length(max=200)])
     password = PasswordField(
         _l("Password"),
@@ -59,9 +59,9 @@ class UserForm(FlaskForm):
     )
     roles = CheckboxListField(_l("Roles"), choices=_choices(ROLE_LABELS), validate_choice=False)
     # Rendered by the grouped_select macro from `region_groups`, so no choices here.
-    region_code = SelectField(_l("Region"), choices=[], validate_choice=False)
+    region_code = SelectField(_l("Region of the bureau"), choices=[], validate_choice=False)
     enterprise_id = SelectField(_l("Emission unit"), validate_choice=False)
-    active = BooleanField(_l("Active"), default=True)
+    active = BooleanField(_l("Account enabled"), default=True)
 
     def fill_choices(self) -> None:
         self.region_groups = region_choices(counties_only=False)

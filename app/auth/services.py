@@ -93,8 +93,9 @@ def _check_account(
         elif region_code and region_code != enterprise.region_code and not bureau:
             errors["region_code"] = ["企业用户的行政区划由其排污单位决定"]
         if not bureau:
-            # An enterprise user sees only its own unit, never a region's subtree.
-            return None
+            # The enterprise's county, if given, is kept for display only: jurisdiction needs a
+            # bureau role, so an enterprise user still sees only its own unit (access.py).
+            return region_code or None
     elif enterprise_id is not None:
         errors["enterprise_id"] = ["只有企业用户才关联排污单位"]
     return region_code or None

@@ -27,8 +27,9 @@ def test_R7_admin_without_region_sees_everything(make_user):
     assert in_jurisdiction(admin, "130102") and in_jurisdiction(admin, "330106")
 
 
-def test_R7_enterprise_user_has_no_jurisdiction(make_user):
-    user = make_user(roles=["enterprise"])
+def test_R7_enterprise_user_has_no_jurisdiction(make_user, make_enterprise):
+    user = make_user(roles=["enterprise"], region_code="330106", enterprise=make_enterprise())
+    assert user.region_code == "330106"
     assert not in_jurisdiction(user, "330106")
 
 

@@ -61,7 +61,7 @@ def test_enterprise_user_cannot_hold_bureau_roles(make_enterprise):
     assert "roles" in exc.value.fields
 
 
-def test_enterprise_user_has_no_region_of_its_own(make_enterprise):
+def test_enterprise_user_region_is_its_enterprise_county(make_enterprise):
     ent = make_enterprise(region_code="330102")
     user = services.create_user(
         username="e1",
@@ -70,7 +70,16 @@ def test_enterprise_user_has_no_region_of_its_own(make_enterprise):
         enterprise_id=ent.id,
         region_code="330102",
     )
-    assert user.region_code is None and user.enterprise_id == ent.id
+    assert user.region_code == "330102" and user.enterprise_id == ent.id
+    with pytest.raises(ValidationFailed) as exc:
+        services.create_user(
+            username="e2",
+            password="long-enough",
+            roles=["enterprise"],
+            enterprise_id=ent.id,
+            region_code="330106",
+        )
+    assert "region_code" in exc.value.fields
 
 
 def test_duplicate_username_is_a_conflict_case_insensitively(make_user):
