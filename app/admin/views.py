@@ -24,3 +24,4 @@ bp.add_url_rule(
     methods=["GET", "POST"],
 )
 from app.admin import calendar  # noqa: E402,F401  (calendar and attainment pages, R4, R27)
+from app.admin import incidents  # noqa: E402,F401  (failed steps and retry)

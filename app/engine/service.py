@@ -36,6 +36,7 @@ from app.engine.types import (
     DeadlineInfo,
     DiagramState,
     HistoryEntry,
+    IncidentInfo,
     InstanceInfo,
     TaskInfo,
     VersionInfo,
@@ -198,9 +199,32 @@ def cancel(instance_id: int, *, actor_id: int | None) -> InstanceInfo:
     return get_instance(inst.id)
 
 
+def incidents(*, instance_id: int | None = None, limit: int = 200) -> list[IncidentInfo]:
+    """Instances in `incident`, newest first (with the traceback only for one instance)."""
+    query = select(ProcessInstance).where(ProcessInstance.status == "incident")
+    if instance_id is not None:
+        query = query.where(ProcessInstance.id == instance_id).options(
+            undefer(ProcessInstance.incident_traceback)
+        )
+    rows = db.session.scalars(query.order_by(ProcessInstance.incident_at.desc()).limit(limit))
+    return [
+        IncidentInfo(
+            instance_id=r.id,
+            key=r.key,
+            version=r.version,
+            business_key=r.business_key,
+            message=r.incident_message or "",
+            traceback=r.incident_traceback if instance_id is not None else None,
+            at=r.incident_at,
+            step=(r.incident_action or {}).get("op"),
+        )
+        for r in rows
+    ]
+
+
 def retry(instance_id: int, *, actor_id: int | None) -> InstanceInfo:
     """Re-run the step that failed, after an administrator fixed the cause."""
-    inst = _instance(instance_id)
+    inst = _instance(instance_id, with_state=True)
     if inst.status != "incident":
         raise Conflict("流程实例没有待处理的故障")
     action = dict(inst.incident_action or {"op": "timers"})

@@ -98,3 +98,17 @@ class StartSpec:
     enterprise_id: int | None = None
     business_key: str | None = None
     priority: int = 0
+
+
+@dataclass(frozen=True)
+class IncidentInfo:
+    """An instance stopped by a failing step, as administrators see it."""
+
+    instance_id: int
+    key: str
+    version: int
+    business_key: str | None
+    message: str
+    traceback: str | None
+    at: datetime | None
+    step: str | None  # the operation that failed: start | complete | message | timers
