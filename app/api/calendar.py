@@ -32,7 +32,7 @@ def load_calendar_year(year: int):
       requestBody: {content: {application/json: {schema: CalendarLoadSchema}}}
       responses:
         200: {content: {application/json: {schema: CalendarLoadResponseSchema}}}
-        422: {description: a date outside the year, a duplicate, or a malformed day}
+        422: {description: "a date outside the year, a duplicate, or a malformed day"}
     """
     body = load_json(CalendarLoadSchema())
     result = calendar_service.load_year(

@@ -74,7 +74,7 @@ def create_lot():
       requestBody: {content: {application/json: {schema: LotCreateSchema}}}
       responses:
         201: {content: {application/json: {schema: LotSchema}}}
-        422: {description: bad owner, pollutant (R2), tonnes (R1) or validity}
+        422: {description: "bad owner, pollutant (R2), tonnes (R1) or validity"}
     """
     body = load_json(LotCreateSchema())
     lot = services.register_lot(
