@@ -3,4 +3,14 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from app.api import admin, auth, calendar, ledger, processes, tasks, test_clock  # noqa: E402,F401
+from app.api import (  # noqa: E402,F401
+    admin,
+    auth,
+    calendar,
+    ledger,
+    openapi,
+    processes,
+    public,
+    tasks,
+    test_clock,
+)

@@ -1,0 +1,244 @@
+"""Inbox queries over `human_task` (never the engine state): who may see and work on which task,
+the todo / done / mine lists with filters, sorting and pages, and the deadline light (R4, R5, R13).
+
+Built for the queue indexes of `human_task` (state, region_code, role, due_at),
+(state, enterprise_id, due_at), (assignee_id, state) and (completed_by, completed_at): every list
+is one indexed query plus one count over the same predicate.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.auth.access import in_jurisdiction
+from app.auth.models import BUREAU_ROLES, Enterprise, User
+from app.common import clock, workdays
+from app.engine.models import HumanTask, ProcessInstance
+
+VIEWS = ("todo", "done")
+SORTS = ("due", "priority", "created")
+YELLOW_DAYS = 3  # R4/R5: a deadline within 3 working days shows yellow
+MAX_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    process: str | None = None
+    overdue: bool = False
+    q: str | None = None
+    sort: str = "due"
+
+
+# -- who may do what -----------------------------------------------------------------------------
+
+def _bureau_roles(user: User) -> list[str]:
+    return [r for r in user.roles if r in BUREAU_ROLES]
+
+
+def todo_condition(user: User) -> ColumnElement[bool]:
+    """Open tasks `user` may work on: assigned to them; unclaimed in a bureau role they hold in
+    their own region; their enterprise's tasks; (R13) escalated tasks of their region for
+    approvers."""
+    clauses: list[ColumnElement[bool]] = [HumanTask.assignee_id == user.id]
+    roles = _bureau_roles(user)
+    if roles and user.region_code:
+        clauses.append(
+            and_(
+                HumanTask.region_code == user.region_code,
+                HumanTask.role.in_(roles),
+                HumanTask.assignee_id.is_(None),
+            )
+        )
+        if "approver" in roles:
+            clauses.append(
+                and_(HumanTask.region_code == user.region_code, HumanTask.escalated.is_(True))
+            )
+    if user.has_role("enterprise") and user.enterprise_id is not None:
+        clauses.append(
+            and_(
+                HumanTask.enterprise_id == user.enterprise_id,
+                HumanTask.role == "enterprise",
+                HumanTask.assignee_id.is_(None),
+            )
+        )
+    return and_(HumanTask.state == "open", or_(*clauses))
+
+
+def eligible(user: User, task: HumanTask) -> bool:
+    """May `user` work on `task` if nobody else holds it (role and jurisdiction, R7)?"""
+    if task.role == "enterprise":
+        return user.has_role("enterprise") and user.enterprise_id == task.enterprise_id
+    if not user.region_code or task.region_code != user.region_code:
+        return False
+    if task.role in user.roles and task.role in BUREAU_ROLES:
+        return True
+    return bool(task.escalated and user.has_role("approver"))  # R13 escalation
+
+
+def can_work(user: User, task: HumanTask) -> bool:
+    """An open task `user` may complete now: held by them, or unclaimed and eligible."""
+    if task.state != "open":
+        return False
+    if task.assignee_id is not None and task.assignee_id != user.id:
+        return False
+    return task.assignee_id == user.id or eligible(user, task)
+
+
+def can_view(user: User, task: HumanTask) -> bool:
+    """May `user` open `task`? Eligible or involved users, and bureau users (or a regional
+    administrator) whose jurisdiction covers the task's region (R7). Others must not learn it
+    exists."""
+    if task.assignee_id == user.id or task.completed_by == user.id or eligible(user, task):
+        return True
+    if task.role == "enterprise":
+        return user.has_role("admin") and user.region_code is None
+    return in_jurisdiction(user, task.region_code)
+
+
+def can_view_instance(user: User, inst: ProcessInstance) -> bool:
+    """Starter, applicant enterprise's users, bureau users over its region, any task's worker."""
+    if user.has_role("admin") and user.region_code is None:
+        return True
+    if inst.started_by == user.id:
+        return True
+    if user.has_role("enterprise") and user.enterprise_id is not None:
+        if inst.enterprise_id == user.enterprise_id:
+            return True
+    if inst.handling_region and in_jurisdiction(user, inst.handling_region):
+        return True
+    from app.extensions import db
+
+    rows = db.session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == inst.id)
+    ).all()
+    return any(can_view(user, t) for t in rows)
+
+
+# -- lists ---------------------------------------------------------------------------------------
+
+def _filtered(query, flt: TaskFilter, now: datetime):
+    if flt.process:
+        query = query.where(HumanTask.process_key == flt.process)
+    if flt.overdue:
+        query = query.where(HumanTask.due_at.is_not(None), HumanTask.due_at < now)
+    if flt.q:
+        like = f"%{_escape_like(flt.q.strip())}%"
+        query = query.where(
+            or_(
+                HumanTask.business_key.like(like, escape="\\"),
+                HumanTask.summary.like(like, escape="\\"),
+                HumanTask.title.like(like, escape="\\"),
+                HumanTask.instance_id.in_(  # the applicant unit's name
+                    select(ProcessInstance.id).where(ProcessInstance.enterprise_id.in_(
+                        select(Enterprise.id).where(Enterprise.name.like(like, escape="\\"))
+                    ))
+                ),
+            )
+        )
+    return query
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _ordered(query, sort: str, view: str):
+    due = HumanTask.due_at.asc().nulls_last()
+    if view == "done":
+        return query.order_by(HumanTask.completed_at.desc(), HumanTask.id)
+    if sort == "priority":  # R30, R35: priority work first, then by deadline
+        return query.order_by(HumanTask.priority.desc(), due, HumanTask.created_at, HumanTask.id)
+    if sort == "created":
+        return query.order_by(HumanTask.created_at.desc(), HumanTask.id)
+    return query.order_by(due, HumanTask.priority.desc(), HumanTask.created_at, HumanTask.id)
+
+
+def list_tasks(
+    *, user: User, view: str = "todo", flt: TaskFilter | None = None, page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    """The `todo` or `done` list of `user`, filtered, sorted and cut into a page."""
+    from app.extensions import db
+
+    flt = flt or TaskFilter()
+    now = clock.now()
+    if view == "done":
+        where = HumanTask.completed_by == user.id
+    elif view == "todo":
+        where = todo_condition(user)
+    else:
+        where = false()
+    base = _filtered(select(HumanTask).where(where), flt, now)
+    total = db.session.scalar(
+        _filtered(select(func.count()).select_from(HumanTask).where(where), flt, now)
+    ) or 0
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    page = max(page, 1)
+    rows = db.session.scalars(
+        _ordered(base, flt.sort, view).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(items=list(rows), total=total, page=page, per_page=per_page)
+
+
+def list_started(
+    *, user: User, process: str | None = None, q: str | None = None, page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    """Instances `user` started (我发起的), newest first."""
+    from app.extensions import db
+
+    where = [ProcessInstance.started_by == user.id]
+    if process:
+        where.append(ProcessInstance.key == process)
+    if q:
+        where.append(ProcessInstance.business_key.like(f"%{_escape_like(q.strip())}%", escape="\\"))
+    total = db.session.scalar(select(func.count()).select_from(ProcessInstance).where(*where)) or 0
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    page = max(page, 1)
+    rows = db.session.scalars(
+        select(ProcessInstance).where(*where)
+        .order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(items=list(rows), total=total, page=page, per_page=per_page)
+
+
+def todo_count(user: User) -> int:
+    from app.extensions import db
+
+    return db.session.scalar(
+        select(func.count()).select_from(HumanTask).where(todo_condition(user))
+    ) or 0
+
+
+# -- deadline light (R4, R5, R13) ----------------------------------------------------------------
+
+def light(due_at: datetime | None, now: datetime | None = None) -> str:
+    """`none` without a deadline, `red` when overdue, `yellow` with ≤ 3 working days left
+    (R4 calendar, R5 counting), else `green`."""
+    if due_at is None:
+        return "none"
+    now = now or clock.now()
+    if due_at <= now:
+        return "red"
+    # due_at is 24:00 of the last day (R5): the day itself is the instant before
+    due_day = clock.local(due_at - timedelta(microseconds=1)).date()
+    left = workdays.working_days_left(clock.local(now).date(), due_day)
+    return "yellow" if left <= YELLOW_DAYS else "green"
+
+
+def task_row(task: HumanTask, now: datetime | None = None) -> dict[str, Any]:
+    """A task as lists show it: the row plus its light."""
+    return {"task": task, "light": light(task.due_at, now)}
