@@ -208,7 +208,17 @@ def send_message(*, user: User, instance_id: int, name: str, payload: Any
     )
     if not (own_unit or bureau):
         raise Forbidden("您无权向该流程发送此消息")
-    return engine.send_message(inst.id, name, payload, actor_id=user.id)
+    try:
+        return engine.send_message(inst.id, name, payload, actor_id=user.id)
+    except Conflict as exc:
+        if exc.rule is None:  # e.g. the instance has ended: let the process say why (R12)
+            from app.engine.hooks import process_hooks
+
+            explain = process_hooks(inst.key).refuse_message
+            refusal = explain(name, inst.summary or {}) if explain else None
+            if refusal and refusal[0]:
+                raise Conflict(refusal[1], rule=refusal[0]) from exc
+        raise
 
 
 def cancel(*, user: User, instance_id: int) -> engine.InstanceInfo:
