@@ -56,16 +56,18 @@ def issue_token():
 @bp.delete("/auth/token")
 @api_auth()
 def revoke_token():
-    """Revoke the presented bearer token.
+    """Revoke the presented bearer token (200 with a body, so JSON clients can parse it).
     ---
     delete:
       tags: [auth]
-      responses: {204: {description: revoked}, 401: {description: no valid token}}
+      responses:
+        200: {description: 'revoked; body {"revoked": true}'}
+        401: {description: no valid token}
     """
     raw = request.headers["Authorization"][7:].strip()
     services.revoke_token(raw=raw)
     db.session.commit()
-    return "", 204
+    return jsonify({"revoked": True})
 
 
 @bp.get("/auth/me")
