@@ -1,9 +1,9 @@
-"""The platform scenario driven only through HTTP (API.md): an administrator sets up people and a
-unit, deploys the allocation diagram, a handler starts an allocation, tasks are claimed and completed
-by different users, the unit objects inside the window (R12), the clock moves so the review goes
-overdue and escalates (R13), the window closes and the allocation becomes final (R14); a late
-objection is refused with the closing time (R12). Only the first administrator is made directly,
-as `flask erflow create-admin` does."""
+"""The platform scenario driven only through HTTP (API.md): an administrator sets up people and
+a unit, deploys the allocation diagram, a handler starts an allocation, tasks are claimed and
+completed by different users, the unit objects inside the window (R12), the clock moves so the
+review goes overdue and escalates (R13), the window closes and the allocation becomes final (R14);
+a late objection is refused with the closing time (R12). Only the first administrator is made
+directly, as `flask erflow create-admin` does."""
 from __future__ import annotations
 
 from pathlib import Path
