@@ -69,6 +69,12 @@ class PgServer:
         self._execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.template)))
         build_schema(self.url(self.template))
 
+    def create_empty(self) -> str:
+        """A database without tables (for migrations); drop it with `drop`."""
+        name = f"{self._prefix}_empty_{next(self._counter)}"
+        self._execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return name
+
     def clone(self) -> str:
         """A fresh database with the template's schema.
 
