@@ -19,7 +19,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 .PHONY: help install system-deps translations run test lint bench clean
 
 help:
-	@echo "make run          set up, migrate instance/erflow.sqlite3, seed demo data, deploy bpmn/, serve on $(HOST):$(PORT)"
+	@echo "make run          set up, migrate instance/erflow.sqlite3, deploy bpmn/, seed demo data, serve on $(HOST):$(PORT)"
 	@echo "make test         set up (incl. Debian packages), ruff, pytest on SQLite and PostgreSQL, browser tests"
 	@echo "make install      venv + requirements, npm ci, vendor assets, compiled translations"
 	@echo "make system-deps  apt-get install postgresql chromium chromium-driver fonts-noto-cjk when absent"
@@ -54,8 +54,8 @@ system-deps:
 
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) erflow seed-demo
 	$(FLASK) erflow deploy bpmn/
+	$(FLASK) erflow seed-demo
 	@echo "ERFlow on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	ERFLOW_INPROCESS_WORKER=1 $(FLASK) run --host $(HOST) --port $(PORT) --no-reload
 

@@ -3,7 +3,7 @@
 Every test under tests/e2e is marked `e2e`; `make test` runs them in their own stage and the other
 stages exclude them (`-m "not e2e"`). Fixtures:
 - `live_server`: base URL of the app on 127.0.0.1:<free port>, on its own copy of a SQLite database
-  seeded once per session with the app's own commands (`flask erflow seed-demo`, `deploy bpmn/`);
+  seeded once per session with the app's own commands (`flask erflow deploy`, `seed-demo`);
   `live_server.app` is the Flask app (for `with live_server.app.app_context(): …` checks).
 - `page`: a Playwright page in a fresh browser context (zh-CN, Asia/Shanghai); the test fails if the
   page raised an uncaught JavaScript error.
@@ -73,8 +73,8 @@ def seeded_database(tmp_path_factory) -> Path:
         db.create_all()
         db.session.commit()
         db.engine.dispose()
+    _run_command(app, "erflow", "deploy", str(ROOT / "bpmn"))  # first: the demo starts instances
     _run_command(app, "erflow", "seed-demo")
-    _run_command(app, "erflow", "deploy", str(ROOT / "bpmn"))
     with app.app_context():
         db.engine.dispose()
     return path
