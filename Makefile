@@ -59,7 +59,7 @@ run: install
 	@echo "ERFlow on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	ERFLOW_INPROCESS_WORKER=1 $(FLASK) run --host $(HOST) --port $(PORT) --no-reload
 
-test: install system-deps
+test: system-deps install
 	bash scripts/test.sh
 
 lint: $(PY_STAMP)
