@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
 from app.config import ROOT
 
 STATIC = ROOT / "app" / "static"
@@ -29,3 +32,28 @@ def test_pages_are_chinese_by_default_and_english_on_request(app, client):
     with app.app_context():  # a fresh `g`: the fixture's app context would keep the first locale
         page = client.get("/login?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in page and "Skip to content" in page
+
+
+def test_every_ui_string_has_a_chinese_translation():
+    """zh_CN is the default language: each `_()` / `_l()` string of a template or module has a
+    translation in some app/**/translations/zh_CN catalogue (they are merged at run time)."""
+    translated = set()
+    for po in (ROOT / "app").rglob("translations/zh_CN/LC_MESSAGES/messages.po"):
+        with po.open("rb") as fh:
+            for message in read_po(fh):
+                msgid = message.id if isinstance(message.id, str) else message.id[0]
+                if msgid and message.string and not message.fuzzy:
+                    translated.add(msgid)
+    keywords = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
+    methods = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+    missing = sorted(
+        f"app/{filename}:{line}: {msgid if isinstance(msgid, str) else msgid[0]}"
+        for filename, line, msgid, _comments, _context in extract_from_dir(
+            str(ROOT / "app"), methods, keywords=keywords
+        )
+        if (msgid if isinstance(msgid, str) else msgid[0]) not in translated
+    )
+    assert not missing, (
+        "add these to app/<domain>/translations/zh_CN/LC_MESSAGES/messages.po:\n"
+        + "\n".join(missing)
+    )
