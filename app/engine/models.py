@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
@@ -101,9 +102,26 @@ class HumanTask(db.Model):
     flags: Mapped[str] = mapped_column(String(100), default="")  # e.g. "green_channel"
 
     __table_args__ = (
-        Index("ix_human_task_queue", "state", "region_code", "role", "due_at"),
+        # The inbox's main index; it also carries the sort keys so a queue is sorted index-only.
+        Index(
+            "ix_human_task_queue",
+            "state",
+            "region_code",
+            "role",
+            "due_at",
+            "priority",
+            "created_at",
+            "id",
+        ),
         Index("ix_human_task_enterprise", "state", "enterprise_id", "due_at"),
-        Index("ix_human_task_assignee", "assignee_id", "state"),
+        # Partial: only claimed tasks. `assignee_id IS NULL` (most open tasks) must never pick it.
+        Index(
+            "ix_human_task_assignee",
+            "assignee_id",
+            "state",
+            sqlite_where=text("assignee_id IS NOT NULL"),
+            postgresql_where=text("assignee_id IS NOT NULL"),
+        ),
         Index("ix_human_task_done", "completed_by", "completed_at"),
         Index("ix_human_task_instance", "instance_id", "state"),
     )

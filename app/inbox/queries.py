@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, func, or_, select, union
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.auth.access import in_jurisdiction
@@ -48,9 +48,14 @@ def _bureau_roles(user: User) -> list[str]:
 
 
 def todo_condition(user: User) -> ColumnElement[bool]:
-    """Open tasks `user` may work on: assigned to them; unclaimed in a bureau role they hold in
-    their own region; their enterprise's tasks; (R13) escalated tasks of their region for
-    approvers."""
+    """Open tasks `user` may work on (see `todo_branches`)."""
+    return or_(*todo_branches(user))
+
+
+def todo_branches(user: User) -> list[ColumnElement[bool]]:
+    """Open tasks `user` may work on, one condition per index: assigned to them; unclaimed in a
+    bureau role they hold in their own region; their enterprise's tasks; (R13) escalated tasks of
+    their region for approvers."""
     # `state = 'open'` sits inside every branch so that each branch is served by its own index
     # (SQLite's multi-index OR, PostgreSQL's BitmapOr) instead of scanning all open tasks.
     is_open = HumanTask.state == "open"
@@ -82,7 +87,7 @@ def todo_condition(user: User) -> ColumnElement[bool]:
                 HumanTask.assignee_id.is_(None),
             )
         )
-    return or_(*clauses)
+    return clauses
 
 
 def eligible(user: User, task: HumanTask) -> bool:
@@ -163,15 +168,30 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _ordered(query, sort: str, view: str):
-    due = HumanTask.due_at.asc().nulls_last()
+def _ordered(query, sort: str, view: str, cols=HumanTask):
+    """Order a task query; `cols` may be a subquery carrying the same sort columns."""
+    c = cols if cols is HumanTask else cols.c
+    due = c.due_at.asc().nulls_last()
     if view == "done":
-        return query.order_by(HumanTask.completed_at.desc(), HumanTask.id)
+        return query.order_by(c.completed_at.desc(), c.id)
     if sort == "priority":  # R30, R35: priority work first, then by deadline
-        return query.order_by(HumanTask.priority.desc(), due, HumanTask.created_at, HumanTask.id)
+        return query.order_by(c.priority.desc(), due, c.created_at, c.id)
     if sort == "created":
-        return query.order_by(HumanTask.created_at.desc(), HumanTask.id)
-    return query.order_by(due, HumanTask.priority.desc(), HumanTask.created_at, HumanTask.id)
+        return query.order_by(c.created_at.desc(), c.id)
+    return query.order_by(due, c.priority.desc(), c.created_at, c.id)
+
+
+SORT_KEYS = (HumanTask.id, HumanTask.due_at, HumanTask.priority, HumanTask.created_at)
+
+
+def _todo_keys(user: User, flt: TaskFilter, now: datetime):
+    """The todo list's ids and sort keys as a UNION of one select per branch: each branch reads
+    only its index (the queue index covers the sort keys), so a queue of thousands is sorted
+    without touching the table; the page's full rows are loaded afterwards by id."""
+    branches = [
+        _filtered(select(*SORT_KEYS).where(branch), flt, now) for branch in todo_branches(user)
+    ]
+    return union(*branches).subquery("todo") if len(branches) > 1 else branches[0].subquery("todo")
 
 
 def list_tasks(
@@ -183,18 +203,24 @@ def list_tasks(
 
     flt = flt or TaskFilter()
     now = clock.now()
-    if view == "done":
-        where = HumanTask.completed_by == user.id
-    elif view == "todo":
-        where = todo_condition(user)
-    else:
-        where = false()
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    page = max(page, 1)
+    if view == "todo":
+        keys = _todo_keys(user, flt, now)
+        total = db.session.scalar(select(func.count()).select_from(keys)) or 0
+        ids = db.session.scalars(
+            _ordered(select(keys.c.id), flt.sort, view, cols=keys)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        rows = db.session.scalars(select(HumanTask).where(HumanTask.id.in_(ids)))
+        found = {t.id: t for t in rows}
+        return Page(items=[found[i] for i in ids], total=total, page=page, per_page=per_page)
+    where = HumanTask.completed_by == user.id if view == "done" else false()
     base = _filtered(select(HumanTask).where(where), flt, now)
     total = db.session.scalar(
         _filtered(select(func.count()).select_from(HumanTask).where(where), flt, now)
     ) or 0
-    per_page = min(max(per_page, 1), MAX_PER_PAGE)
-    page = max(page, 1)
     rows = db.session.scalars(
         _ordered(base, flt.sort, view).limit(per_page).offset((page - 1) * per_page)
     ).all()
@@ -228,7 +254,7 @@ def todo_count(user: User) -> int:
     from app.extensions import db
 
     return db.session.scalar(
-        select(func.count()).select_from(HumanTask).where(todo_condition(user))
+        select(func.count()).select_from(_todo_keys(user, TaskFilter(), clock.now()))
     ) or 0
 
 
