@@ -55,3 +55,32 @@ def test_retry_requires_csrf_token(make_user, login, client):
     admin = make_user(roles=["admin"])
     login(client, admin)
     assert client.post("/admin/incidents/1/retry").status_code == 400
+
+
+def test_incidents_api_lists_and_retries(deploy_fixture, make_user, api_token, client):  # noqa: F811
+    broken = {"on": True}
+
+    def check(value):
+        if broken["on"]:
+            raise RuntimeError("基准价表缺少 SO2")
+
+    hooks.register_script_function("check", check)
+    deploy_fixture("simple.bpmn")
+    inst = engine.start("simple", {}, actor_id=None, handling_region="330106")
+    engine.complete(open_task(inst, "fill").id, {"amount": "2"}, actor_id=None)
+    db.session.commit()
+    admin = api_token(make_user(roles=["admin"]))
+    listing = client.get("/api/v1/admin/incidents", headers=admin).get_json()
+    assert listing["total"] == 1 and listing["items"][0]["instance_id"] == inst.id
+    assert listing["items"][0]["step"] == "complete"
+    one = client.get(f"/api/v1/admin/incidents/{inst.id}", headers=admin).get_json()
+    assert "RuntimeError" in one["traceback"]
+
+    reviewer = api_token(make_user(roles=["reviewer"], region_code="330106"))
+    assert client.post(f"/api/v1/instances/{inst.id}/retry", headers=reviewer).status_code == 403
+    broken["on"] = False
+    retried = client.post(f"/api/v1/instances/{inst.id}/retry", headers=admin)
+    assert retried.status_code == 200 and retried.get_json()["status"] == "running"
+    again = client.post(f"/api/v1/instances/{inst.id}/retry", headers=admin)
+    assert again.status_code == 409
+    assert client.get(f"/api/v1/admin/incidents/{inst.id}", headers=admin).status_code == 404
