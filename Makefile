@@ -65,10 +65,12 @@ test: system-deps install
 lint: $(PY_STAMP)
 	$(BIN)/ruff check app tests
 
+# Every bench/*.py except helpers (bench/_*.py); each prints its own figures.
 bench: install
 	@set -e; shopt -s nullglob; files=(bench/*.py); \
 	[ $${#files[@]} -gt 0 ] || { echo "no benchmarks in bench/"; exit 0; }; \
-	for f in "$${files[@]}"; do echo "==> $$f"; PYTHONPATH=. $(BIN)/python "$$f"; done
+	for f in "$${files[@]}"; do case "$$f" in bench/_*) continue;; esac; \
+	  echo "==> $$f"; PYTHONPATH=. $(BIN)/python "$$f"; done
 
 # Leaves instance/ (your database and uploads) alone.
 clean:
