@@ -18,6 +18,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from sqlalchemy import func, select
 
 from app.common import clock
+from app.engine import definitions, validation
 from app.engine.errors import DeployError
 from app.engine.models import ProcessVersion
 from app.engine.serialization import dump_spec
@@ -102,7 +103,6 @@ def _known_roles() -> set[str]:
 def _check_semantics(doc: _Doc) -> None:
     """Scripts compile, conditions compile, user tasks sit in a role lane and name existing
     forms."""
-    forms_dir = Path(current_app.config["ERFLOW_FORMS_DIR"])
     for script in doc.root.iter(f"{BPMN}script", f"{SPIFF}preScript", f"{SPIFF}postScript"):
         owner = script.getparent()
         while owner is not None and owner.get("id") is None:
@@ -143,7 +143,7 @@ def _check_semantics(doc: _Doc) -> None:
                 "/" in value
                 or "\\" in value
                 or value.startswith(".")
-                or not (forms_dir / value).is_file()
+                or not definitions.form_exists(value)  # DB version first, else forms/
             ):
                 raise DeployError(
                     f"表单文件“{value}”不存在于表单目录",
@@ -199,9 +199,14 @@ def latest(key: str) -> ProcessVersion | None:
 
 
 def deploy_files(
-    files: dict[str, str | bytes], *, actor_id: int | None, comment: str | None
+    files: dict[str, str | bytes],
+    *,
+    actor_id: int | None,
+    comment: str | None,
+    dry_run: bool = False,
 ) -> list[VersionInfo]:
-    """Parse and check every file, then store a version for each process whose content changed."""
+    """Parse and check every file, then store a version for each process whose content changed.
+    With `dry_run`, run every check and store nothing (the modeler's "validate")."""
     if not files:
         raise DeployError("没有可部署的文件")
     docs = []
@@ -211,6 +216,11 @@ def deploy_files(
         docs.append(parse_xml(Path(name).name, content))
     bpmn_docs = [d for d in docs if d.kind == "bpmn"]
     defined = {pid: d for d in bpmn_docs for pid, _, _ in _process_ids(d)}
+    for doc in bpmn_docs:  # our checks that need no parser, each naming its element
+        validation.check_user_task_forms(doc)
+        validation.check_called_processes(
+            doc, exists=lambda key: key in defined or latest(key) is not None
+        )
     # A call activity may name a process deployed earlier: parse its stored XML alongside.
     extra: list[_Doc] = []
     for doc in bpmn_docs:
@@ -241,6 +251,10 @@ def deploy_files(
         if doc.kind == "dmn":
             for dec in doc.root.iter("{*}decision"):
                 dmn_by_decision[dec.get("id")] = doc
+    for doc in bpmn_docs:
+        validation.check_decisions(doc, known=dmn_by_decision)
+        validation.check_timers(doc)
+        validation.check_reachability(doc)
 
     planned = []
     for doc in bpmn_docs:
@@ -276,6 +290,11 @@ def deploy_files(
         row = latest(pid)
         if row is not None and row.content_hash == content_hash:
             results.append(_info(row, changed=False))
+            continue
+        if dry_run:
+            number = (row.version if row is not None else 0) + 1
+            results.append(VersionInfo(key=pid, version=number, name=name,
+                                       content_hash=content_hash, deployed_at=now, changed=True))
             continue
         number = (
             db.session.scalar(

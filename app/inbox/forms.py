@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from app.engine import definitions
 from app.errors import NotFound, ValidationFailed
 
 FORM_ERROR = "_form"
@@ -67,21 +68,30 @@ def _read_json(path: Path) -> dict:
 
 
 def form_exists(key: str | None) -> bool:
-    return bool(key) and _safe_name(key) and (_forms_dir() / f"{key}.schema.json").is_file()
+    return bool(key) and _safe_name(key) and definitions.form_exists(f"{key}.schema.json")
+
+
+def _stored_json(filename: str) -> dict | None:
+    """A form file as administrators last saved it (DB), else as shipped in forms/."""
+    text = definitions.form_text(filename)
+    if text is None:
+        return None
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError(f"{filename}: not a JSON object")
+    return value
 
 
 def load_form(key: str, ui_key: str | None = None) -> FormSpec:
     """The schema `forms/<key>.schema.json` and its UI hints (`<ui_key or key>.ui.json`)."""
     if not _safe_name(key) or (ui_key and not _safe_name(ui_key)):
         raise NotFound("表单不存在")
-    path = _forms_dir() / f"{key}.schema.json"
-    if not path.is_file():
+    schema = _stored_json(f"{key}.schema.json")
+    if schema is None:
         raise NotFound(f"表单“{key}”不存在")
-    schema = _read_json(path)
     Draft202012Validator.check_schema(schema)
     ui_key = (ui_key or key).removesuffix(".ui.json").removesuffix(".json").removesuffix(".ui")
-    ui_path = _forms_dir() / f"{ui_key}.ui.json"
-    ui = _read_json(ui_path) if ui_path.is_file() else {}
+    ui = _stored_json(f"{ui_key}.ui.json") or {}
     return FormSpec(key=key, schema=schema, ui=ui)
 
 
