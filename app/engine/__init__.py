@@ -1,21 +1,43 @@
 """Workflow engine embedding (SpiffWorkflow lives only in this package). Use the facade below."""
 
+from app.engine.decisions import decide  # noqa: F401
+from app.engine.scripting import current_instance_id  # noqa: F401
 from app.engine.service import (  # noqa: F401
     DeployError,
+    annotate_summary,
     cancel,
     complete,
+    current_dmn_files,
     deploy,
+    deploy_decision,
     deploy_dir,
+    deploy_process,
     diagram_state,
+    diff_versions,
+    dmn_users,
+    form_exists,
+    form_files,
+    form_history,
+    form_text,
+    get_draft,
     get_instance,
     history,
     incidents,
+    latest_draft,
+    migrate_instance,
+    migration_candidates,
+    process_keys,
     recompute_provisional_deadlines,
     retry,
+    rollback,
     run_due,
+    save_draft,
+    save_form_file,
     send_message,
     start,
     task_info,
+    validate_process,
+    version_list,
 )
 from app.engine.types import (  # noqa: F401
     DeadlineInfo,

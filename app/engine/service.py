@@ -384,6 +384,18 @@ def recompute_provisional_deadlines() -> int:
     return changed
 
 
+def annotate_summary(
+    instance_id: int, values: dict[str, Any], *, actor_id: int | None, action: str
+) -> InstanceInfo:
+    """Merge `values` into an instance's business summary after it changed outside the diagram
+    (e.g. a fee notice paid after the allocation ended, R15) and record `action` in its history."""
+    inst = _instance(instance_id)
+    inst.summary = {**(inst.summary or {}), **proj.json_safe(values)}
+    proj.audit(inst.id, action, actor_id=actor_id, detail=values)
+    db.session.flush()
+    return get_instance(inst.id)
+
+
 # -- helpers -------------------------------------------------------------------------------------
 
 
@@ -441,3 +453,35 @@ def _versions(key: str) -> list[ProcessVersion]:
     return db.session.scalars(
         select(ProcessVersion).where(ProcessVersion.key == key).order_by(ProcessVersion.version)
     ).all()
+
+
+# -- administrators' editing: drafts, validation, versions, migration (issue 5) -------------------
+# Thin re-exports: the logic lives in app/engine/{versioning,migration,definitions}.py.
+from app.engine.definitions import (  # noqa: E402,F401
+    form_exists,
+    form_files,
+    form_history,
+    form_text,
+    get_draft,
+    latest_draft,
+    save_draft,
+    save_form_file,
+)
+from app.engine.migration import (  # noqa: E402,F401
+    MigrationCheck,
+    migrate_instance,
+    migration_candidates,
+)
+from app.engine.versioning import (  # noqa: E402,F401
+    VersionDiff,
+    VersionSummary,
+    current_dmn_files,
+    deploy_decision,
+    deploy_process,
+    diff_versions,
+    dmn_users,
+    process_keys,
+    rollback,
+    validate_process,
+    version_list,
+)

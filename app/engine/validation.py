@@ -81,11 +81,16 @@ def check_decisions(doc, *, known: Iterable[str]) -> None:
 class _DryData(dict):
     """Task data during a dry run: any variable a timer reads holds a sample date-time."""
 
-    def __init__(self, sample: str):
+    def __init__(self, sample: str, env: dict):
         super().__init__()
-        self.sample = sample
+        self.sample, self.env = sample, env
 
     def __missing__(self, name: str) -> Any:
+        # eval looks in this mapping before the globals: let functions and builtins through
+        if name in self.env:
+            return self.env[name]
+        if name in self.env.get("__builtins__", {}):
+            return self.env["__builtins__"][name]
         return self.sample
 
 
@@ -118,7 +123,7 @@ def check_timers(doc) -> None:
             raise _error(doc, "定时器表达式不能为空", event)
         kind = TIMER_PARTS[part.tag]
         try:
-            value = eval(compile(expr, f"<{doc.name}>", "eval"), env, _DryData(sample))
+            value = eval(compile(expr, f"<{doc.name}>", "eval"), env, _DryData(sample, env))
             _check_timer_value(kind, value)
         except Exception as exc:  # any failure of an administrator's expression is a refusal
             label = {"date": "日期时间", "duration": "时长", "cycle": "循环周期"}[kind]
@@ -161,6 +166,9 @@ def check_reachability(doc) -> None:
                 if source not in reach:
                     reach.add(source)
                     todo.append(source)
-        for node in nodes:
-            if node.get("id") not in reach:
-                raise _error(doc, "从此元素出发无法到达结束事件", node)
+        stuck = [n for n in nodes if n.get("id") not in reach]
+        if stuck:
+            sources = {f.get("sourceRef") for f in container.iterfind("bpmn:sequenceFlow", NS)}
+            # name the dead end itself (no outgoing flow) rather than the steps leading to it
+            dead = [n for n in stuck if n.get("id") not in sources]
+            raise _error(doc, "从此元素出发无法到达结束事件", (dead or stuck)[0])
