@@ -109,6 +109,12 @@ def deadline(rule: str, start: Any, n: int, kind: str = "working", task: str | N
     return _iso(due.due_at)
 
 
+def current_instance_id() -> int | None:
+    """The instance whose step is running (for script functions that record a cause, R37)."""
+    ctx = _current.get()
+    return ctx.instance_id if ctx is not None else None
+
+
 def now() -> datetime:
     """The clock's now (R3), in Asia/Shanghai."""
     return clock.local(clock.now())
