@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -155,3 +156,38 @@ class BenchmarkPrice(db.Model):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("province_code", "pollutant", name="uq_benchmark_price"),)
+
+
+class FeeNotice(db.Model):
+    """A payment notice (缴款核定通知单) for the paid use of initially allocated rights (R15).
+
+    `lines` holds one row per pollutant: tonnes, standard (元/吨·年), years (a part year as
+    days/365) and amount; `amount` is their sum. An unpaid notice past `due_at` blocks the unit's
+    permit-related processes (R16)."""
+
+    __tablename__ = "fee_notice"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(60), unique=True, nullable=False)
+    instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), nullable=False)
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), nullable=False)
+    bureau_name: Mapped[str] = mapped_column(String(80), nullable=False)
+    province_code: Mapped[str] = mapped_column(String(6), nullable=False)
+    valid_from: Mapped[date] = mapped_column(Date, nullable=False)
+    valid_to: Mapped[date] = mapped_column(Date, nullable=False)
+    lines: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    amount: Mapped[Decimal] = mapped_column(Yuan, nullable=False)
+    finalised_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    issue_due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)  # R15
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)  # pay by (R16)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="unpaid")
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    payment_reference: Mapped[str | None] = mapped_column(String(100))
+    confirmed_by: Mapped[int | None] = mapped_column(Integer)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('unpaid', 'paid')", name="fee_notice_status"),
+        Index("ix_fee_notice_enterprise_status_due", "enterprise_id", "status", "due_at"),
+    )
