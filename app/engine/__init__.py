@@ -6,6 +6,7 @@ from app.engine.service import (  # noqa: F401
     DeployError,
     annotate_summary,
     cancel,
+    check_xml,
     complete,
     current_dmn_files,
     deploy,

@@ -475,6 +475,7 @@ from app.engine.migration import (  # noqa: E402,F401
 from app.engine.versioning import (  # noqa: E402,F401
     VersionDiff,
     VersionSummary,
+    check_xml,
     current_dmn_files,
     deploy_decision,
     deploy_process,

@@ -174,6 +174,11 @@ def _mine(key: str, versions: list[VersionInfo]) -> VersionInfo:
     return found[0]
 
 
+def check_xml(name: str, xml: str | bytes) -> None:
+    """Refuse (DeployError 422) a file that is not well-formed, safe XML; drafts need no more."""
+    parse_xml(name, xml)
+
+
 def validate_process(key: str, xml: str | bytes) -> VersionInfo:
     """Run every deploy check on an edited diagram and store nothing (DeployError when invalid)."""
     return _mine(key, deploy_files(_process_files(key, xml), actor_id=None, comment=None,
