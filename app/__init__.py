@@ -68,6 +68,7 @@ def _init_babel(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
+    from app.allocation.views import bp as allocation_bp
     from app.api import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.extensions import csrf
@@ -75,5 +76,5 @@ def _register_blueprints(app: Flask) -> None:
     from app.public.views import bp as public_bp
 
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies
-    for bp in (auth_bp, inbox_bp, admin_bp, public_bp, api_bp):
+    for bp in (auth_bp, inbox_bp, admin_bp, public_bp, allocation_bp, api_bp):
         app.register_blueprint(bp)

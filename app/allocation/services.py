@@ -295,10 +295,15 @@ def assert_no_overdue_fee(enterprise_id: int) -> None:
     fees.assert_no_overdue_fee(enterprise_id=int(enterprise_id))
 
 
-def guard_start(*, key: str, enterprise_id: int | None) -> None:
+def guard_start(*, key: str, enterprise_id: Any) -> None:
     """R16 for the generic start path: gated processes only, for the unit concerned."""
-    if key in FEE_GATED_PROCESSES and enterprise_id is not None:
-        assert_no_overdue_fee(enterprise_id)
+    if key not in FEE_GATED_PROCESSES:
+        return
+    try:
+        unit = int(enterprise_id)
+    except (TypeError, ValueError):
+        return  # no unit named: the process's own start check refuses the data
+    assert_no_overdue_fee(unit)
 
 
 def _may_view_notice(user: User, notice: FeeNotice) -> bool:

@@ -177,6 +177,10 @@ def start(*, user: User, key: str, data: Any) -> engine.InstanceInfo:
 
     region = None if process_hooks(key).prepare_start else user.region_code
     enterprise_id = user.enterprise_id if user.has_role("enterprise") else None
+    from app.allocation.services import guard_start
+
+    # R16: an unpaid fee notice past its deadline blocks trades, leases and permit changes
+    guard_start(key=key, enterprise_id=enterprise_id or data.get("enterprise_id"))
     info = engine.start(key, data, actor_id=user.id, handling_region=region,
                         enterprise_id=enterprise_id)
     # R7: a bureau starts only work its own jurisdiction handles (raising rolls the start back)
