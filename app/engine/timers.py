@@ -9,6 +9,7 @@ sleeping.
 from __future__ import annotations
 
 from datetime import datetime as _datetime
+from datetime import timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 
@@ -25,7 +26,9 @@ class _ClockMeta(type(_datetime)):
 class ClockDatetime(_datetime, metaclass=_ClockMeta):
     @classmethod
     def now(cls, tz=None):
-        current = clock.now()
+        # Spiff fires a timer when due < now; a timer due at T must fire at T itself, as the timer
+        # rows (due_at <= now) and R6 say ("24:00 of the last day": at 00:00 it has closed).
+        current = clock.now() + timedelta(microseconds=1)
         return current.astimezone(tz) if tz is not None else current
 
 
