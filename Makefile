@@ -37,7 +37,7 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(VENDOR_STAMP): $(NPM_STAMP) scripts/vendor.sh
+$(VENDOR_STAMP): $(NPM_STAMP) scripts/vendor.sh $(wildcard app/static/js/modeler/*)
 	bash scripts/vendor.sh
 	touch $@
 

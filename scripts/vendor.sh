@@ -5,6 +5,7 @@
 #   vendor/bpmn-js/{bpmn-viewer,bpmn-navigated-viewer,bpmn-modeler}.production.min.js + assets/{bpmn-js.css,diagram-js.css,bpmn-font/}
 #   vendor/dmn-js/{dmn-viewer,dmn-navigated-viewer,dmn-modeler}.production.min.js + assets/{*.css,dmn-font/}
 #   vendor/properties-panel/{properties-panel.css,bpmn-js-properties-panel.umd.js}
+#   vendor/modeler.bundle.js (app/static/js/modeler/index.js bundled by esbuild)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=node_modules
@@ -26,6 +27,10 @@ cp -R "$src/dmn-js/dist/assets" "$out.tmp/dmn-js/assets"
 
 cp "$src/@bpmn-io/properties-panel/dist/assets/properties-panel.css" "$out.tmp/properties-panel/"
 cp "$src/bpmn-js-properties-panel/dist/bpmn-js-properties-panel.umd.js" "$out.tmp/properties-panel/"
+
+# The administrators' modeler (bpmn-js + properties panel + our ERFlow provider) is ESM: bundle it.
+"$src/.bin/esbuild" app/static/js/modeler/index.js --bundle --minify --format=iife --target=es2019 \
+  --log-level=warning --outfile="$out.tmp/modeler.bundle.js"
 
 # Source maps are referenced by the minified files but not shipped: drop the comments so browsers don't ask.
 find "$out.tmp" -name '*.map' -delete

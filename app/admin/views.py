@@ -23,5 +23,12 @@ bp.add_url_rule(
     enterprises.edit,
     methods=["GET", "POST"],
 )
-from app.admin import calendar  # noqa: E402,F401  (calendar and attainment pages, R4, R27)
-from app.admin import incidents  # noqa: E402,F401  (failed steps and retry)
+from app.admin import (  # noqa: E402  (each page group registers its rules on bp)
+    calendar,  # noqa: F401  (calendar and attainment pages, R4, R27)
+    decisions,  # noqa: F401  (DMN editor)
+    forms_editor,  # noqa: F401  (form editor with live preview)
+    incidents,  # noqa: F401  (failed steps and retry)
+    modeler,  # noqa: F401  (diagram editor, issue 5)
+    policy_pages,  # noqa: F401  (fee standards, benchmarks, pilots)
+    versions,  # noqa: F401  (versions, diff, rollback, migration)
+)

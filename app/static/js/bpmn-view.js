@@ -7,13 +7,19 @@
  *        data-completed='{{ completed_ids|tojson }}'      element ids (JSON array), optional
  *        data-active='{{ active_ids|tojson }}'            optional
  *        data-incident='{{ incident_ids|tojson }}'        optional
+ *        data-added / data-changed / data-removed         optional (version differences)
  *        aria-label="{{ _('Process diagram') }}"></div>
  * The element gets data-state="ready" (or "error") when done, which browser tests wait for.
+ * Lanes store role codes; they are labelled with the Chinese role names of js/roles.js (loaded on
+ * demand from next to this file when the page did not include it).
  */
 (function () {
   'use strict';
 
-  var MARKERS = { completed: 'erflow-completed', active: 'erflow-active', incident: 'erflow-incident' };
+  var MARKERS = {
+    completed: 'erflow-completed', active: 'erflow-active', incident: 'erflow-incident',
+    added: 'erflow-added', changed: 'erflow-changed', removed: 'erflow-removed'  // version diffs
+  };
   var STYLE = [
     '.erflow-diagram { height: 28rem; border: 1px solid #dee2e6; border-radius: .375rem; background: #fff; }',
     '.erflow-completed:not(.djs-connection) .djs-visual > :nth-child(1) { fill: #d1e7dd !important; stroke: #198754 !important; }',
@@ -29,6 +35,15 @@
     style.textContent = STYLE;
     document.head.appendChild(style);
   }
+
+  var here = document.currentScript && document.currentScript.src;
+  var rolesLoaded = new Promise(function (resolve) {
+    if ((window.ERFlow && window.ERFlow.relabelLanes) || !here) return resolve();
+    var script = document.createElement('script');
+    script.src = here.replace(/bpmn-view\.js(\?.*)?$/, 'roles.js');
+    script.onload = script.onerror = function () { resolve(); };
+    document.head.appendChild(script);
+  });
 
   function ids(element, name) {
     var raw = element.getAttribute('data-' + name);
@@ -59,6 +74,11 @@
           });
         });
         canvas.zoom('fit-viewport');
+        return rolesLoaded.then(function () {
+          if (window.ERFlow && window.ERFlow.relabelLanes) window.ERFlow.relabelLanes(viewer);
+        });
+      })
+      .then(function () {
         element.setAttribute('data-state', 'ready');
         element.bpmnViewer = viewer;
       })
