@@ -173,6 +173,9 @@ def seed_demo() -> list[Login]:
     seed_regions()
     enterprises = seed_demo_enterprises()
     logins = seed_demo_users(enterprises)
+    from app.allocation.demo import seed_allocations
+
+    seed_allocations(enterprises)  # allocations in every state (needs bpmn/ deployed)
     return logins
 
 
