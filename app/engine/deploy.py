@@ -277,6 +277,12 @@ def deploy_files(
                     if ref not in dmn_by_decision:
                         raise DeployError(f"业务规则引用的决策“{ref}”不存在", file=d.name)
                     dmn_docs[dmn_by_decision[ref].name] = dmn_by_decision[ref].text
+            # a table a process's hooks evaluate (not referenced by a business-rule task) travels
+            # with that process when its file is named <process key>_*.dmn (e.g. R11's
+            # allocation_level.dmn), so editing it deploys a new version of the process
+            for d in all_docs:
+                if d.kind == "dmn" and d.name.startswith(f"{pid}_") and d.name not in dmn_docs:
+                    dmn_docs[d.name] = d.text
             digest = hashlib.sha256()
             for d in used:
                 digest.update(d.name.encode() + b"\0" + d.text.encode() + b"\0")

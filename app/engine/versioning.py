@@ -153,8 +153,12 @@ def current_dmn_files() -> dict[str, str]:
 
 
 def dmn_users(name: str) -> list[str]:
-    """Keys of processes whose latest version uses the DMN file `name`."""
-    return [k for k, _, n in process_keys() if name in (version_row(k, n).dmn_xml or {})]
+    """Keys of processes whose latest version uses the DMN file `name` (through a business-rule
+    task, or as `<key>_*.dmn` evaluated by the process's hooks)."""
+    return [
+        k for k, _, n in process_keys()
+        if name in (version_row(k, n).dmn_xml or {}) or name.startswith(f"{k}_")
+    ]
 
 
 def _process_files(key: str, xml: str | bytes, dmn: dict[str, str] | None = None) -> dict:
