@@ -10,7 +10,7 @@ import app.engine as engine
 from app.common import workdays
 from app.extensions import db
 from app.ledger import policy
-from tests.auth.conftest import app, csrf_from  # noqa: F401  (placeholder endpoints for base.html)
+from tests.auth.conftest import csrf_from
 
 
 @pytest.fixture
