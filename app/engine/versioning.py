@@ -143,12 +143,12 @@ def diff_versions(key: str, base: int, other: int) -> VersionDiff:
 
 def current_dmn_files() -> dict[str, str]:
     """Every DMN file as most recently deployed with any process (file name → XML)."""
-    files: dict[str, tuple[datetime, str]] = {}
+    files: dict[str, tuple[int, str]] = {}
     for key, _, number in process_keys():
         row = version_row(key, number)
         for name, xml in (row.dmn_xml or {}).items():
-            if name not in files or files[name][0] < row.deployed_at:
-                files[name] = (row.deployed_at, xml)
+            if name not in files or files[name][0] < row.id:  # deploy order, not the clock
+                files[name] = (row.id, xml)
     return {name: xml for name, (_, xml) in sorted(files.items())}
 
 

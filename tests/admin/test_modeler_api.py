@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from app import engine
-from tests.inbox.conftest import deployed, monday, staff, start_allocation  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 ALLOCATION = (ROOT / "bpmn" / "allocation.bpmn").read_text(encoding="utf-8")
@@ -53,7 +52,8 @@ def test_invalid_diagram_names_the_element_and_old_version_keeps_serving(
     info = start_allocation(staff["handler"])
     h = _admin(make_user, api_token)
     no_form = ALLOCATION.replace(
-        '<spiffworkflow:property name="formJsonSchemaFilename" value="allocation_approve.schema.json" />',
+        '<spiffworkflow:property name="formJsonSchemaFilename" '
+        'value="allocation_approve.schema.json" />',
         "",
     )
     resp = client.post("/api/v1/admin/processes/allocation/deploy", headers=h,

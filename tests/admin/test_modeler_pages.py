@@ -11,7 +11,6 @@ import pytest
 from app import engine
 from app.inbox import forms as inbox_forms
 from tests.auth.conftest import csrf_from
-from tests.inbox.conftest import deployed, monday, staff, start_allocation  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 ALLOCATION = (ROOT / "bpmn" / "allocation.bpmn").read_text(encoding="utf-8")
@@ -48,9 +47,10 @@ def test_other_roles_are_forbidden(client, make_user, login, deployed):
 def test_modeler_deploy_refuses_task_without_form_with_its_element(admin_client, deployed):
     token = _csrf(admin_client, "/admin/processes/allocation/modeler")
     bad = ALLOCATION.replace(
-        '<spiffworkflow:property name="formJsonSchemaFilename" value="allocation_draft.schema.json" />',
-        "")
-    resp = admin_client.post("/admin/processes/allocation/deploy", json={"xml": bad, "comment": "x"},
+        '<spiffworkflow:property name="formJsonSchemaFilename" '
+        'value="allocation_draft.schema.json" />', "")
+    resp = admin_client.post("/admin/processes/allocation/deploy",
+                             json={"xml": bad, "comment": "x"},
                              headers={"X-CSRFToken": token, "Accept": "application/json"})
     assert resp.status_code == 422 and resp.json["error"]["fields"]["element_id"] == ["draft"]
     assert engine.version_list("allocation")[0].version == 1
@@ -58,8 +58,8 @@ def test_modeler_deploy_refuses_task_without_form_with_its_element(admin_client,
 
 def test_versions_page_lists_counts_and_migrates(admin_client, staff, start_allocation):
     info = start_allocation(staff["handler"])
-    engine.deploy_process("allocation", ALLOCATION.replace('name="审批核定量"', 'name="审批（新）"'),
-                          actor_id=None, comment="改名")
+    renamed = ALLOCATION.replace('name="审批核定量"', 'name="审批（新）"')
+    engine.deploy_process("allocation", renamed, actor_id=None, comment="改名")
     from app.extensions import db
 
     db.session.commit()

@@ -13,7 +13,7 @@
   function init() {
     var holder = document.getElementById('dmn-editor');
     if (!holder || !window.DmnJS) return;
-    var modeler = new window.DmnJS({ container: '#dmn-canvas', common: { keyboard: { bindTo: document } } });
+    var modeler = new window.DmnJS({ container: '#dmn-canvas' });
     window.ERFlow = Object.assign(window.ERFlow || {}, { dmnModeler: modeler });
     fetch(holder.getAttribute('data-xml-url'), { credentials: 'same-origin' })
       .then(function (r) { if (!r.ok) throw new Error(r.status + ' ' + r.statusText); return r.text(); })

@@ -91,7 +91,6 @@ async function init() {
   if (!holder) return;
   const modeler = new BpmnModeler({
     container: '#canvas',
-    keyboard: { bindTo: document },
     propertiesPanel: { parent: '#properties' },
     additionalModules: [
       BpmnPropertiesPanelModule,

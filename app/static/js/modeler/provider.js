@@ -303,17 +303,20 @@ function entries(element) {
 }
 
 function ErflowPropertiesProvider(propertiesPanel, translate) {
+  this._translate = translate;
   propertiesPanel.registerProvider(LOW_PRIORITY, this);
-  this.getGroups = function (element) {
-    return function (groups) {
-      const list = entries(element);
-      if (list.length) {
-        groups.splice(1, 0, { id: 'erflow', label: translate('ERFlow settings'), entries: list });
-      }
-      return groups;
-    };
-  };
 }
+
+ErflowPropertiesProvider.prototype.getGroups = function (element) {
+  const translate = this._translate;
+  return function (groups) {
+    const list = entries(element);
+    if (list.length) {
+      groups.splice(1, 0, { id: 'erflow', label: translate('ERFlow settings'), entries: list });
+    }
+    return groups;
+  };
+};
 
 ErflowPropertiesProvider.$inject = ['propertiesPanel', 'translate'];
 
