@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from sqlalchemy import inspect, text
 
+from app import create_app
 from app.config import ROOT
+from app.extensions import db
+from tests.db import test_db_kind
 
 STATIC = ROOT / "app" / "static"
 STATIC_REF = re.compile(r"url_for\(\s*['\"]static['\"]\s*,\s*filename\s*=\s*['\"]([^'\"]+)['\"]")
@@ -56,3 +63,66 @@ def test_every_ui_string_has_a_chinese_translation():
         "add these to app/<domain>/translations/zh_CN/LC_MESSAGES/messages.po:\n"
         + "\n".join(missing)
     )
+
+
+@pytest.fixture
+def empty_database_url(request, tmp_path):
+    """An empty database of the kind this run tests (ERFLOW_TEST_DB)."""
+    if test_db_kind() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    server = request.getfixturevalue("pg_server")
+    name = server.create_empty()
+    try:
+        yield server.url(name)
+    finally:
+        server.drop(name)
+
+
+def _index_definitions(engine) -> dict[str, str]:
+    """Each index's DDL as the database keeps it (partial-index WHERE clauses included, which
+    Alembic's comparison does not look at)."""
+    if engine.dialect.name == "sqlite":
+        query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    else:
+        query = (
+            "SELECT indexname, indexdef FROM pg_indexes"
+            " WHERE schemaname = current_schema() AND tablename <> 'alembic_version'"
+        )
+    with engine.connect() as connection:
+        return dict(connection.execute(text(query)).all())
+
+
+def _schema_from_models(database_url: str) -> dict[str, str]:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "t"})
+    with app.app_context():
+        db.create_all()
+        indexes = _index_definitions(db.engine)
+        db.engine.dispose()
+    return indexes
+
+
+def test_migrations_build_the_schema_the_models_declare(empty_database_url, database_url):
+    """`flask db upgrade` on an empty database, then Alembic's autogenerate comparison (and the
+    indexes' DDL) find no difference from the models: a model changed without a migration fails
+    here. Add one with `.venv/bin/flask --app wsgi db migrate -m "…"` (README, "Schema changes")."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "t"})
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        with db.engine.connect() as connection:
+            options = {"compare_type": True, "compare_server_default": True}  # as migrations/env.py
+            context = MigrationContext.configure(connection, opts=options)
+            differences = compare_metadata(context, db.metadata)
+        migrated_indexes = _index_definitions(db.engine)
+        db.engine.dispose()
+    assert differences == [], "models and migrations differ:\n" + "\n".join(map(str, differences))
+    assert migrated_indexes == _schema_from_models(database_url)
+
+    result = runner.invoke(args=["db", "downgrade", "base"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        left = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+        db.engine.dispose()
+    assert left == set(), f"downgrade left tables behind: {sorted(left)}"
