@@ -40,6 +40,9 @@ def create_app(config: dict | str | None = None) -> Flask:
     from app.web import init_web
 
     init_web(app)
+    from app.ops import init_ops
+
+    init_ops(app)  # /healthz, /readyz, request ids and JSON logs, HSTS, 503 on a lost DB connection
     from app.engine.hooks import load_domain_hooks
 
     load_domain_hooks()  # domain hooks (allocation, trade…) registered before any instance runs

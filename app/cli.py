@@ -8,7 +8,8 @@ erflow = AppGroup("erflow", help="ERFlow administration commands.")
 def _register() -> None:
     from importlib import import_module
 
-    for module in ("app.auth.commands", "app.common.commands", "app.engine.commands", "app.seed"):
+    for module in ("app.auth.commands", "app.common.commands", "app.engine.commands", "app.seed",
+                   "app.ops.commands"):
         try:
             mod = import_module(module)
         except ModuleNotFoundError as exc:

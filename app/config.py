@@ -32,6 +32,14 @@ class Config:
     ERFLOW_TOKEN_TTL_HOURS = int(os.environ.get("ERFLOW_TOKEN_TTL_HOURS", "12"))
     ERFLOW_LOGIN_MAX_FAILURES = int(os.environ.get("ERFLOW_LOGIN_MAX_FAILURES", "5"))
     ERFLOW_LOGIN_WINDOW_SECONDS = int(os.environ.get("ERFLOW_LOGIN_WINDOW_SECONDS", "300"))
+    # operations (app/ops): JSON logs, readiness, TLS behind a proxy
+    ERFLOW_LOG_JSON = _bool("ERFLOW_LOG_JSON")
+    ERFLOW_LOG_LEVEL = os.environ.get("ERFLOW_LOG_LEVEL", "INFO")
+    ERFLOW_WORKER_STALE_SECONDS = float(os.environ.get("ERFLOW_WORKER_STALE_SECONDS", "60"))
+    ERFLOW_READY_REQUIRE_WORKER = _bool("ERFLOW_READY_REQUIRE_WORKER")
+    ERFLOW_READY_REQUIRE_MIGRATIONS = _bool("ERFLOW_READY_REQUIRE_MIGRATIONS", True)
+    ERFLOW_PROXY_FIX = int(os.environ.get("ERFLOW_PROXY_FIX", "0"))  # trusted proxies in front
+    ERFLOW_HSTS_SECONDS = 0
 
 
 class Development(Config):
@@ -47,6 +55,12 @@ class Testing(Config):
 class Production(Config):
     SESSION_COOKIE_SECURE = _bool("ERFLOW_SECURE_COOKIES", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PREFERRED_URL_SCHEME = "https"
+    ERFLOW_LOG_JSON = _bool("ERFLOW_LOG_JSON", True)
+    ERFLOW_HSTS_SECONDS = int(os.environ.get("ERFLOW_HSTS_SECONDS", str(365 * 24 * 3600)))
+    ERFLOW_REQUIRE_SECRET_KEY = True  # create_app refuses the development key
     ERFLOW_TEST_CLOCK = False
 
 

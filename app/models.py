@@ -5,3 +5,4 @@ from app.common.models import *  # noqa: F401,F403
 from app.engine.definitions import *  # noqa: F401,F403
 from app.engine.models import *  # noqa: F401,F403
 from app.ledger.models import *  # noqa: F401,F403
+from app.ops.models import *  # noqa: F401,F403

@@ -31,10 +31,12 @@ def register(group) -> None:
     def worker_command(once: bool, interval: float | None) -> None:
         """Fire due timers (deadlines, publication windows) in a loop."""
         from app.engine.worker import run_round
+        from app.ops.heartbeat import beat
 
         pause = interval or current_app.config["ERFLOW_WORKER_INTERVAL"]
         while True:
             fired = run_round()
+            beat(fired)  # /readyz reports the age of the newest worker heartbeat
             if fired:
                 log.info("fired %s timer(s)", fired)
             click.echo(f"fired {fired}") if once else None

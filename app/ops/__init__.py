@@ -1,0 +1,68 @@
+"""Operations: health and readiness endpoints, structured request logging, transport security
+headers, a clean 503 when the database connection fails mid-request, and the backup command."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
+
+log = logging.getLogger("erflow.ops")
+
+DB_UNAVAILABLE = "数据库连接中断，请稍后重试"
+
+
+def init_ops(app: Flask) -> None:
+    from app.extensions import csrf
+    from app.ops.health import bp
+    from app.ops.logging import init_request_logging
+
+    if app.config.get("ERFLOW_REQUIRE_SECRET_KEY") and app.config.get("SECRET_KEY") in (
+            None, "", "dev-only-not-secret"):
+        raise RuntimeError("production needs SECRET_KEY set in the environment")
+    proxies = int(app.config.get("ERFLOW_PROXY_FIX", 0) or 0)
+    if proxies:  # behind nginx/a load balancer: trust its X-Forwarded-Proto/-For/-Host
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    csrf.exempt(bp)
+    app.register_blueprint(bp)
+    init_request_logging(app)
+    _hsts(app)
+    _database_errors(app)
+
+
+def _hsts(app: Flask) -> None:
+    @app.after_request
+    def _strict_transport(resp):
+        # Only over TLS (directly or behind a proxy that says so through ProxyFix): a browser that
+        # saw the header on plain HTTP would ignore it anyway.
+        seconds = int(app.config.get("ERFLOW_HSTS_SECONDS", 0) or 0)
+        if seconds and request.is_secure:
+            resp.headers.setdefault(
+                "Strict-Transport-Security", f"max-age={seconds}; includeSubDomains")
+        return resp
+
+
+def _database_errors(app: Flask) -> None:
+    def _unavailable(exc: Exception):
+        from app.errors import wants_json
+        from app.extensions import db
+
+        log.warning("database unavailable: %s", type(exc).__name__, exc_info=exc)
+        try:
+            db.session.rollback()
+        except DBAPIError:  # the connection is gone; the pool replaces it on the next checkout
+            db.session.invalidate()
+        payload = {"code": "service_unavailable", "message": DB_UNAVAILABLE}
+        if wants_json():
+            resp = jsonify({"error": payload})
+        else:
+            resp = render_template("errors.html", error=payload, status=503)
+        return resp, 503, {"Retry-After": "1"}
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PendingRollbackError)
+    def _db_gone(exc):
+        return _unavailable(exc)
