@@ -1,4 +1,5 @@
-"""/api/v1: the JSON API of API.md. Each module adds its routes to `bp`; schemas live in schemas.py."""
+"""/api/v1: the JSON API of API.md. Each module adds its routes to `bp`; schemas live in
+app/api/schemas/."""
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -1,8 +1,9 @@
 """The one "now" of ERFlow (R3). Every rule, timer and timestamp reads `now()`.
 
-In production it is the system's UTC time. With ERFLOW_TEST_CLOCK=1 the time is a frozen value kept in
-the database (table `test_clock`), so every web and worker process sees the same moment and tests move
-time forward instead of sleeping. Unit tests may also call `set_now()` to pin the process-local clock.
+In production it is the system's UTC time. With ERFLOW_TEST_CLOCK=1 the time is a frozen value
+kept in the database (table `test_clock`), so every web and worker process sees the same moment and
+tests move time forward instead of sleeping. Unit tests may also call `set_now()` to pin the
+process-local clock.
 """
 from __future__ import annotations
 
