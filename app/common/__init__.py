@@ -1,2 +1,2 @@
-"""Cross-domain building blocks: money (R1), the clock (R3), working days (R4–R6), regions (R7,
-R9)."""
+"""Cross-domain building blocks: money (R1), the clock (R3), working days (R4–R6), and
+regions (R7, R9)."""
