@@ -16,6 +16,7 @@ from app.engine.service import (  # noqa: F401
     diagram_state,
     diff_versions,
     dmn_users,
+    element_names,
     form_exists,
     form_files,
     form_history,

@@ -252,6 +252,30 @@ def diagram_state(instance_id: int) -> DiagramState:
     return DiagramState(bpmn_xml=version_of(inst).bpmn_xml, completed=completed, active=active)
 
 
+_element_names: dict[tuple[str, int], dict[str, str]] = {}
+
+
+def element_names(instance_id: int) -> dict[str, str]:
+    """BPMN element id → its name in the instance's version (for people-facing histories).
+    Versions never change, so the map is parsed once per version and process."""
+    inst = _instance(instance_id)
+    key = (str(db.engine.url), inst.version_id)
+    names = _element_names.get(key)
+    if names is None:
+        from lxml import etree
+
+        from app.engine.deploy import _safe_parser
+
+        root = etree.fromstring(version_of(inst).bpmn_xml.encode("utf-8"), _safe_parser())
+        names = {
+            el.get("id"): el.get("name")
+            for el in root.iter()
+            if isinstance(el.tag, str) and el.get("id") and el.get("name")
+        }
+        _element_names[key] = names
+    return dict(names)
+
+
 def get_instance(instance_id: int) -> InstanceInfo:
     inst = _instance(instance_id)
     tasks = db.session.scalars(

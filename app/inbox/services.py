@@ -252,7 +252,8 @@ def timeline(instance_id: int) -> list[TimelineEntry]:
     ids = {e.actor_id for e in entries if e.actor_id is not None}
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids \
         else {}
-    titles = dict(db.session.execute(
+    titles = engine.element_names(instance_id)  # timers and messages have names too
+    titles.update(db.session.execute(
         select(HumanTask.name, HumanTask.title).where(HumanTask.instance_id == instance_id)
     ).all())
     out = []

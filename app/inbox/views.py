@@ -20,9 +20,19 @@ from app.auth.access import actor, page_auth
 from app.common import clock
 from app.errors import Conflict, Forbidden, RuleViolation, ValidationFailed
 from app.extensions import db
-from app.inbox import forms, queries, services
+from app.inbox import forms, presentation, queries, services
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
+
+
+@bp.app_context_processor
+def _presentation():
+    """Summary rows and process names for every page that shows an instance."""
+    return {
+        "summary_rows": presentation.summary_rows,
+        "process_name": presentation.process_name,
+        "local_when": presentation.when,
+    }
 
 TABS = ("todo", "done", "mine")
 PER_PAGE = 25

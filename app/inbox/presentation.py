@@ -1,0 +1,137 @@
+"""How an instance's business summary reads on a page: Chinese labels, units, local times.
+
+Summaries are plain data (API.md business summaries); this turns them into labelled rows for people.
+Unknown keys still show, under their own name, so nothing a process records is hidden.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.auth.models import Enterprise
+from app.common import clock
+from app.engine.models import ProcessVersion
+from app.extensions import db
+
+LABELS = {
+    "enterprise_id": _l("Emission unit"),
+    "amounts": _l("Amounts (t/yr)"),
+    "final_amounts": _l("Final amounts (t/yr)"),
+    "allocating_level": _l("Allocating bureau level"),
+    "published_at": _l("Published at"),
+    "window_closes_at": _l("Objection window closes"),
+    "objection": _l("Objection"),
+    "fee_notice": _l("Payment notice"),
+    "green_channel": _l("Green channel"),
+    "cross_region": _l("Cross-region trade"),
+    "approving_region": _l("Approving region"),
+    "deposit": _l("Deposit (yuan)"),
+    "price_per_tonne": _l("Price (yuan/t)"),
+    "contract_signed_at": _l("Contract signed at"),
+    "settle_due_at": _l("Settlement due"),
+    "certificate": _l("Certificate"),
+    "received_at": _l("Received at"),
+    "due_at": _l("Due"),
+    "decision": _l("Decision"),
+    "number": _l("Document number"),
+    "amount": _l("Amount (yuan)"),
+    "status": _l("Status of the notice"),
+    "issued_at": _l("Issued at"),
+    "paid_at": _l("Paid at"),
+    "reason": _l("Reason"),
+    "opinion": _l("Opinion"),
+}
+
+VALUES = {
+    "county": _l("County bureau"),
+    "city": _l("City bureau"),
+    "province": _l("Province bureau"),
+    "uphold": _l("Upheld"),
+    "revise": _l("Revised"),
+    "approve": _l("Approved"),
+    "return": _l("Returned"),
+    "unpaid": _l("Unpaid"),
+    "paid": _l("Paid"),
+    True: _l("Yes"),
+    False: _l("No"),
+}
+
+POLLUTANTS = {
+    "COD": _l("COD"),
+    "NH3-N": _l("Ammonia nitrogen (NH3-N)"),
+    "SO2": _l("Sulphur dioxide (SO2)"),
+    "NOx": _l("Nitrogen oxides (NOx)"),
+    "VOCs": _l("Volatile organic compounds (VOCs)"),
+    "TP": _l("Total phosphorus (TP)"),
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    label: Any
+    value: Any  # a string, or a list of (label, value) pairs for nested data
+
+
+def when(value: str | datetime) -> str:
+    """A moment as people read it in Asia/Shanghai (R3). A deadline at local midnight reads as
+    24:00 of the day before, the way R5/R6 periods end."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    local = clock.local(moment)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        return f"{(local - timedelta(days=1)):%Y-%m-%d} 24:00"
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
+def _is_moment(key: str, value: Any) -> bool:
+    return isinstance(value, str) and (key.endswith("_at") or key.endswith("closes_at")) and (
+        "T" in value
+    )
+
+
+def _value(key: str, value: Any) -> Any:
+    if value is None or value == "":
+        return "—"
+    if key == "enterprise_id":
+        unit = db.session.get(Enterprise, value) if str(value).isdigit() else None
+        return unit.name if unit else str(value)
+    if key in ("amounts", "final_amounts") and isinstance(value, dict):
+        return [(POLLUTANTS.get(p, p), t) for p, t in value.items()]
+    if isinstance(value, dict):
+        return [(LABELS.get(k, k), _scalar(k, v)) for k, v in value.items() if k != "id"]
+    return _scalar(key, value)
+
+
+def _scalar(key: str, value: Any) -> Any:
+    if value is None or value == "":
+        return "—"
+    if _is_moment(key, value):
+        return when(value)
+    if isinstance(value, bool) or value in VALUES:
+        return VALUES.get(value, value)
+    if isinstance(value, dict):
+        return ", ".join(f"{POLLUTANTS.get(k, k)} {v}" for k, v in value.items())
+    return value
+
+
+def summary_rows(summary: dict) -> list[Row]:
+    rows = []
+    for key, raw in (summary or {}).items():
+        value = _value(key, raw)
+        if isinstance(value, list):
+            value = [(str(label), str(v)) for label, v in value]
+        label = str(LABELS.get(key, key))
+        rows.append(Row(label, value if isinstance(value, list) else str(value)))
+    return rows
+
+
+def process_name(key: str, version: int) -> str:
+    name = db.session.scalar(
+        select(ProcessVersion.name).where(
+            ProcessVersion.key == key, ProcessVersion.version == version
+        )
+    )
+    return name or key
