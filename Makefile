@@ -16,13 +16,14 @@ VENDOR_STAMP := app/static/vendor/.installed
 PO_FILES := $(shell find app -path '*/translations/*/LC_MESSAGES/*.po' 2>/dev/null)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help install system-deps translations run test lint bench clean
+.PHONY: help install system-deps translations run test lint bench clean migration
 
 help:
 	@echo "make run          set up, migrate instance/erflow.sqlite3, deploy bpmn/, seed demo data, serve on $(HOST):$(PORT)"
 	@echo "make test         set up (incl. Debian packages), ruff, pytest on SQLite and PostgreSQL, browser tests"
 	@echo "make install      venv + requirements, npm ci, vendor assets, compiled translations"
 	@echo "make system-deps  apt-get install postgresql chromium chromium-driver fonts-noto-cjk when absent"
+	@echo "make migration m=\"what changed\"   autogenerate an Alembic revision from the models (review it!)"
 	@echo "make lint | bench | clean"
 
 install: $(PY_STAMP) $(NPM_STAMP) $(VENDOR_STAMP) translations
@@ -64,6 +65,14 @@ test: system-deps install
 
 lint: $(PY_STAMP)
 	$(BIN)/ruff check app tests
+
+# A new revision in migrations/versions from the difference between the models and the migrations,
+# computed on a scratch SQLite database upgraded to head (so your instance/ database does not matter).
+migration: $(PY_STAMP)
+	@test -n "$(m)" || { echo 'usage: make migration m="what changed"' >&2; exit 1; }
+	@set -e; scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	export DATABASE_URL="sqlite:///$$scratch/head.sqlite3"; \
+	$(FLASK) db upgrade; $(FLASK) db migrate -m "$(m)"
 
 # Every bench/*.py except helpers (bench/_*.py); each prints its own figures.
 bench: install

@@ -105,7 +105,7 @@ def _schema_from_models(database_url: str) -> dict[str, str]:
 def test_migrations_build_the_schema_the_models_declare(empty_database_url, database_url):
     """`flask db upgrade` on an empty database, then Alembic's autogenerate comparison (and the
     indexes' DDL) find no difference from the models: a model changed without a migration fails
-    here. Add one with `.venv/bin/flask --app wsgi db migrate -m "…"` (README, "Schema changes")."""
+    here. Add one with `make migration m="what changed"` (README, "Schema changes")."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "t"})
     runner = app.test_cli_runner()
     result = runner.invoke(args=["db", "upgrade"])
