@@ -11,10 +11,12 @@ from app.api import (  # noqa: E402,F401
     auth,
     calendar,
     incidents,
+    leasing,
     ledger,
     openapi,
     processes,
     public,
+    reserve,
     tasks,
     test_clock,
 )

@@ -13,7 +13,8 @@ from typing import Any
 
 from app.engine.types import StartSpec
 
-DOMAIN_MODULES = ("app.allocation.services",)
+DOMAIN_MODULES = ("app.allocation.services", "app.leasing.services", "app.reserve.services",
+                  "app.trading.services")
 
 _script_functions: dict[str, Callable] = {}
 _processes: dict[str, ProcessHooks] = {}

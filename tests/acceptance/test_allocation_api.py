@@ -284,22 +284,25 @@ def test_R16_unpaid_notice_past_its_deadline_blocks_a_later_start(http):
     http.call("POST", "/processes/lease/versions", http.root, expect=201, data=LEASE_BPMN,
               headers={"Content-Type": "application/xml"})
     ent, unit = http.enterprise()
+    lessee, _ = http.enterprise()
+    lease = {"lessee": lessee, "amounts": {"COD": "1"}, "starts_on": "2026-03-01",
+             "ends_on": "2026-06-30"}  # a valid lease (R31): only R16 may refuse it
     http.clock("2025-09-16T09:00:00+08:00")
     http.publish(ent, {"COD": "2"})
     http.clock("2025-10-10T09:00:00+08:00")
     http.run_due()
     notice = http.call("GET", "/fee-notices", unit)["items"][0]
     http.clock("2025-11-10T23:59:00+08:00")  # last minute of the payment term: not yet blocked
-    http.call("POST", "/processes/lease/instances", unit, expect=201, json={"data": {}})
+    http.call("POST", "/processes/lease/instances", unit, expect=201, json={"data": lease})
     http.clock("2025-11-11T00:00:00+08:00")
     refused = http.call("POST", "/processes/lease/instances", unit, expect=422,
-                        json={"data": {}})
+                        json={"data": lease})
     assert refused["error"]["rule"] == "R16"
     assert notice["number"] in refused["error"]["message"]
     assert http.call("GET", "/fee-notices", unit)["items"][0]["overdue"] is True
     http.call("POST", f"/fee-notices/{notice['id']}/payment", "a_xihu",
               json={"paid_at": "2025-11-11T00:00:00+08:00"})
-    http.call("POST", "/processes/lease/instances", unit, expect=201, json={"data": {}})
+    http.call("POST", "/processes/lease/instances", unit, expect=201, json={"data": lease})
 
 
 def test_R5_R6_window_and_review_across_2026_spring_festival(http):

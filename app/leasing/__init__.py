@@ -1,0 +1,1 @@
+"""Leases of emission rights (R31, R32)."""
