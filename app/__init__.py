@@ -74,10 +74,14 @@ def _register_blueprints(app: Flask) -> None:
     from app.allocation.views import bp as allocation_bp
     from app.api import bp as api_bp
     from app.auth.views import bp as auth_bp
+    from app.dashboard.views import bp as dashboard_bp
+    from app.enterprise_portal.views import bp as enterprise_portal_bp
     from app.extensions import csrf
     from app.inbox.views import bp as inbox_bp
+    from app.notifications.views import bp as notifications_bp
     from app.public.views import bp as public_bp
 
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies
-    for bp in (auth_bp, inbox_bp, admin_bp, public_bp, allocation_bp, api_bp):
+    for bp in (auth_bp, inbox_bp, admin_bp, public_bp, allocation_bp, api_bp, notifications_bp,
+               dashboard_bp, enterprise_portal_bp):
         app.register_blueprint(bp)

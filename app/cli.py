@@ -9,7 +9,7 @@ def _register() -> None:
     from importlib import import_module
 
     for module in ("app.auth.commands", "app.common.commands", "app.engine.commands", "app.seed",
-                   "app.ops.commands"):
+                   "app.ops.commands", "app.notifications.commands"):
         try:
             mod = import_module(module)
         except ModuleNotFoundError as exc:

@@ -40,6 +40,11 @@ class Config:
     ERFLOW_READY_REQUIRE_MIGRATIONS = _bool("ERFLOW_READY_REQUIRE_MIGRATIONS", True)
     ERFLOW_PROXY_FIX = int(os.environ.get("ERFLOW_PROXY_FIX", "0"))  # trusted proxies in front
     ERFLOW_HSTS_SECONDS = 0
+    # notifications mail (app/notifications): off unless a host is set
+    ERFLOW_SMTP_HOST = os.environ.get("ERFLOW_SMTP_HOST", "")
+    ERFLOW_SMTP_PORT = int(os.environ.get("ERFLOW_SMTP_PORT", "25"))
+    ERFLOW_SMTP_FROM = os.environ.get("ERFLOW_SMTP_FROM", "erflow@localhost")
+    ERFLOW_BASE_URL = os.environ.get("ERFLOW_BASE_URL", "")  # links in mail
 
 
 class Development(Config):

@@ -5,4 +5,5 @@ from app.common.models import *  # noqa: F401,F403
 from app.engine.definitions import *  # noqa: F401,F403
 from app.engine.models import *  # noqa: F401,F403
 from app.ledger.models import *  # noqa: F401,F403
+from app.notifications.models import *  # noqa: F401,F403
 from app.ops.models import *  # noqa: F401,F403

@@ -1,0 +1,146 @@
+"""Dashboard figures, read from the projections (human_task, process_instance, timer) only.
+
+Bureau figures are scoped to the user's jurisdiction (R7: its region and the regions below it);
+an administrator without a region sees every region.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from app.auth.access import subtree_codes
+from app.auth.models import User
+from app.common import clock
+from app.engine.models import HumanTask, ProcessInstance, ProcessVersion, Timer
+from app.extensions import db
+from app.inbox.queries import light
+
+LIGHTS = ("red", "yellow", "green", "none")
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    parts: tuple[tuple[str, int], ...] = ()  # stacked parts (light, count)
+    note: str = ""
+
+
+def scope(user: User) -> list[str] | None:
+    """Region codes the user may see (R7); None = every region (an administrator without one)."""
+    if user.has_role("admin") and user.region_code is None:
+        return None
+    if not user.region_code:
+        return []
+    return subtree_codes(user.region_code)
+
+
+def _in_scope(query, column, regions: list[str] | None):
+    return query if regions is None else query.where(column.in_(regions))
+
+
+def open_work_by_step(regions: list[str] | None, now: datetime | None = None) -> list[Bar]:
+    """Open bureau tasks by step, stacked by deadline light (R4/R5)."""
+    now = now or clock.now()
+    q = _in_scope(select(HumanTask.title, HumanTask.name, HumanTask.due_at)
+                  .where(HumanTask.state == "open", HumanTask.role != "enterprise"),
+                  HumanTask.region_code, regions)
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for title, name, due_at in db.session.execute(q):
+        counts[title or name][light(due_at, now)] += 1
+    return [Bar(step, sum(c.values()), tuple((k, c[k]) for k in LIGHTS if c[k]))
+            for step, c in sorted(counts.items(), key=lambda kv: -sum(kv[1].values()))]
+
+
+def overdue_per_reviewer(regions: list[str] | None, now: datetime | None = None,
+                         unassigned: str = "—") -> list[Bar]:
+    """Open overdue tasks by assignee (unclaimed ones under `unassigned`)."""
+    now = now or clock.now()
+    q = _in_scope(select(HumanTask.assignee_id, func.count())
+                  .where(HumanTask.state == "open", HumanTask.due_at <= now,
+                         HumanTask.role != "enterprise")
+                  .group_by(HumanTask.assignee_id), HumanTask.region_code, regions)
+    rows = db.session.execute(q).all()
+    names = {u.id: (u.display_name or u.username) for u in db.session.scalars(
+        select(User).where(User.id.in_([r[0] for r in rows if r[0]])))}
+    return sorted((Bar(names.get(uid, unassigned) if uid else unassigned, n) for uid, n in rows),
+                  key=lambda b: -b.value)
+
+
+def median_hours_per_step(regions: list[str] | None) -> list[Bar]:
+    """Median hours from a task opening to its completion, per step (completed tasks)."""
+    q = _in_scope(select(HumanTask.title, HumanTask.name, HumanTask.created_at,
+                         HumanTask.completed_at)
+                  .where(HumanTask.state == "completed", HumanTask.completed_at.is_not(None),
+                         HumanTask.role != "enterprise"), HumanTask.region_code, regions)
+    spans: dict[str, list[float]] = defaultdict(list)
+    for title, name, created, done in db.session.execute(q):
+        spans[title or name].append((done - created).total_seconds() / 3600)
+    return [Bar(step, round(statistics.median(v), 1), note=str(len(v)))
+            for step, v in sorted(spans.items())]
+
+
+def sla_by_month(regions: list[str] | None) -> list[Bar]:
+    """Share (percent) of tasks with a deadline completed on time, by month of completion."""
+    q = _in_scope(select(HumanTask.completed_at, HumanTask.due_at)
+                  .where(HumanTask.state == "completed", HumanTask.completed_at.is_not(None),
+                         HumanTask.due_at.is_not(None)), HumanTask.region_code, regions)
+    months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for done, due in db.session.execute(q):
+        key = clock.local(done).strftime("%Y-%m")
+        months[key][1] += 1
+        if done <= due:
+            months[key][0] += 1
+    return [Bar(m, round(100 * ok / total, 1), note=f"{ok}/{total}")
+            for m, (ok, total) in sorted(months.items())]
+
+
+# -- administrators -------------------------------------------------------------------------------
+
+def instances_per_version() -> list[Bar]:
+    """Instances per process and version, stacked by status."""
+    rows = db.session.execute(
+        select(ProcessInstance.key, ProcessInstance.version, ProcessInstance.status, func.count())
+        .group_by(ProcessInstance.key, ProcessInstance.version, ProcessInstance.status)).all()
+    names = dict(db.session.execute(select(ProcessVersion.key, ProcessVersion.name)).all())
+    grouped: dict[tuple[str, int], Counter] = defaultdict(Counter)
+    for key, version, status, n in rows:
+        grouped[(key, version)][status] += n
+    return [Bar(f"{names.get(key) or key} v{version}", sum(c.values()), tuple(sorted(c.items())))
+            for (key, version), c in sorted(grouped.items())]
+
+
+def incidents(limit: int = 20) -> list[ProcessInstance]:
+    return list(db.session.scalars(
+        select(ProcessInstance).where(ProcessInstance.incident_at.is_not(None))
+        .order_by(ProcessInstance.incident_at.desc()).limit(limit)))
+
+
+def incident_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(ProcessInstance).where(
+        ProcessInstance.incident_at.is_not(None))) or 0
+
+
+def worker_lag(now: datetime | None = None) -> dict:
+    """How late the oldest due timer is (seconds), how many are due, and the newest heartbeat."""
+    now = now or clock.now()
+    oldest, due = db.session.execute(
+        select(func.min(Timer.due_at), func.count()).where(Timer.due_at <= now)).one()
+    beat = None
+    try:
+        from app.ops.models import WorkerHeartbeat
+
+        beat = db.session.scalar(select(func.max(WorkerHeartbeat.beat_at)))
+    except ImportError:  # pragma: no cover - ops absent
+        pass
+    return {
+        "due_timers": due or 0,
+        "lag_seconds": int((now - oldest).total_seconds()) if oldest else 0,
+        "heartbeat_at": beat,
+        "heartbeat_age_seconds": int((now - beat).total_seconds()) if beat else None,
+    }

@@ -1,0 +1,58 @@
+"""An enterprise's applications: each instance of its own enterprise with the step it stands at,
+who must act, and by when (read from process_instance and human_task only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.common import clock
+from app.engine.models import HumanTask, ProcessInstance
+from app.extensions import db
+from app.inbox.presentation import process_name
+from app.inbox.queries import light
+
+
+@dataclass
+class Application:
+    instance: ProcessInstance
+    process: str
+    ours: list[dict] = field(default_factory=list)  # open enterprise-lane tasks: we must act
+    bureau: list[dict] = field(default_factory=list)  # open bureau tasks: the bureau is acting
+
+    @property
+    def state(self) -> str:
+        """`act` (we must do something), `wait` (the bureau is handling it), `incident`,
+        or the instance's own ended status."""
+        if self.instance.status != "running":
+            return self.instance.status
+        if self.instance.incident_at is not None:
+            return "incident"
+        return "act" if self.ours else "wait"
+
+
+def my_applications(user: User, now: datetime | None = None, limit: int = 200) -> list[Application]:
+    """The user's enterprise's instances, newest first (an enterprise sees only its own)."""
+    if not user.enterprise_id:
+        return []
+    now = now or clock.now()
+    insts = db.session.scalars(
+        select(ProcessInstance).where(ProcessInstance.enterprise_id == user.enterprise_id)
+        .order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc()).limit(limit)).all()
+    apps = {i.id: Application(i, process_name(i.key, i.version)) for i in insts}
+    if not apps:
+        return []
+    tasks = db.session.scalars(
+        select(HumanTask).where(HumanTask.instance_id.in_(list(apps)), HumanTask.state == "open")
+        .order_by(HumanTask.due_at, HumanTask.created_at)).all()
+    for task in tasks:
+        row = {"task": task, "light": light(task.due_at, now)}
+        app = apps[task.instance_id]
+        if task.role == "enterprise" and task.enterprise_id == user.enterprise_id:
+            app.ours.append(row)
+        else:
+            app.bureau.append(row)
+    return list(apps.values())

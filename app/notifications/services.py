@@ -1,0 +1,232 @@
+"""Notifications: who hears about what, and the mail that goes out when SMTP is configured.
+
+- A task opened → every user who may work on it: its role in its region (bureau lanes), or the
+  users of its enterprise (enterprise lane). Created in the same flush as the human_task row
+  (a `before_flush` listener on the session, so the engine needs no call into this domain).
+- A bureau task completed (a review decision) → the users of the instance's enterprise and the
+  user who started it.
+- Deadlines (R4/R5): `sweep(now=…)` notifies a task's assignee (or its candidates) when ≤ 3 working
+  days are left (`due_soon`) and when it is overdue (`overdue`); each (user, kind, task) once.
+- `deliver_mail()` mails unmailed notifications of users with an e-mail address through
+  ERFLOW_SMTP_HOST/PORT/FROM when the host is set.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import datetime
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
+
+from app.auth.models import BUREAU_ROLES, User
+from app.common import clock
+from app.engine.models import HumanTask, ProcessInstance
+from app.errors import NotFound
+from app.extensions import db
+from app.notifications.models import Notification
+
+log = logging.getLogger("erflow.notifications")
+
+# Chinese wording of each kind for mail (the pages translate the kind through the catalogue)
+MAIL_SUBJECT = {
+    "task": "新待办任务",
+    "decision": "办理结果通知",
+    "due_soon": "办理期限即将届满",
+    "overdue": "办理已超期",
+}
+
+
+def task_link(task_id: str) -> str:
+    return f"/inbox/tasks/{task_id}"
+
+
+def _subject(task: HumanTask) -> str:
+    title = task.title or task.name
+    return f"{title}（{task.business_key}）" if task.business_key else title
+
+
+def candidates(session: Session, task: HumanTask) -> list[int]:
+    """Users who may work on `task` (R7: bureau roles in the task's own region)."""
+    if task.assignee_id:
+        return [task.assignee_id]
+    if task.role == "enterprise" or task.enterprise_id:
+        if task.enterprise_id is None:
+            return []
+        return list(session.scalars(select(User.id).where(
+            User.enterprise_id == task.enterprise_id, User.active.is_(True))))
+    if task.role not in BUREAU_ROLES or not task.region_code:
+        return []
+    users = session.scalars(select(User).where(
+        User.region_code == task.region_code, User.active.is_(True))).all()
+    return [u.id for u in users if task.role in u.roles]
+
+
+def _notify(session: Session, *, user_ids, kind: str, ref: str, title: str, link: str | None,
+            now: datetime) -> int:
+    """Add one notification per user unless (user, kind, ref) exists already."""
+    user_ids = sorted(set(user_ids))
+    if not user_ids:
+        return 0
+    seen = set(session.scalars(select(Notification.user_id).where(
+        Notification.user_id.in_(user_ids), Notification.kind == kind, Notification.ref == ref)))
+    pending = {(n.user_id, n.kind, n.ref) for n in session.new if isinstance(n, Notification)}
+    added = 0
+    for uid in user_ids:
+        if uid in seen or (uid, kind, ref) in pending:
+            continue
+        session.add(Notification(user_id=uid, kind=kind, ref=ref, title=title[:300], link=link,
+                                 created_at=now))
+        added += 1
+    return added
+
+
+def _instance_audience(session: Session, instance_id: int) -> list[int]:
+    inst = session.get(ProcessInstance, instance_id)
+    if inst is None:
+        return []
+    ids = [inst.started_by] if inst.started_by else []
+    if inst.enterprise_id:
+        ids += session.scalars(select(User.id).where(
+            User.enterprise_id == inst.enterprise_id, User.active.is_(True)))
+    return ids
+
+
+def _on_flush(session: Session, _ctx, _instances) -> None:
+    """Task opened → its candidates; bureau task completed → the applicant (decision)."""
+    opened = [o for o in session.new if isinstance(o, HumanTask) and o.state == "open"]
+    decided = [
+        o for o in session.dirty
+        if isinstance(o, HumanTask) and o.state == "completed" and o.role != "enterprise"
+        and "state" in _changed(o)
+    ]
+    if not opened and not decided:
+        return
+    now = clock.now()
+    with session.no_autoflush:
+        for task in opened:
+            _notify(session, user_ids=candidates(session, task), kind="task", ref=task.id,
+                    title=_subject(task), link=task_link(task.id), now=now)
+        for task in decided:
+            audience = [u for u in _instance_audience(session, task.instance_id)
+                        if u != task.completed_by]
+            _notify(session, user_ids=audience, kind="decision", ref=task.id,
+                    title=_subject(task), link=f"/my/applications#app-{task.instance_id}",
+                    now=now)
+
+
+def _changed(obj) -> set[str]:
+    from sqlalchemy import inspect
+
+    state = inspect(obj)
+    return {a.key for a in state.attrs if a.history.has_changes()}
+
+
+_installed: list[bool] = []
+
+
+def install() -> None:
+    """Listen to every session's flush (idempotent)."""
+    if not _installed:
+        event.listen(Session, "before_flush", _on_flush)
+        _installed.append(True)
+
+
+# -- deadlines (R4, R5) ---------------------------------------------------------------------------
+
+def sweep(*, now: datetime | None = None) -> int:
+    """Notify approaching (≤ 3 working days, R4/R5) and passed deadlines of open tasks; returns
+    how many notifications were added. Flushes, never commits."""
+    from app.inbox.queries import light
+
+    now = now or clock.now()
+    added = 0
+    tasks = db.session.scalars(select(HumanTask).where(
+        HumanTask.state == "open", HumanTask.due_at.is_not(None))).all()
+    for task in tasks:
+        colour = light(task.due_at, now)
+        kind = {"red": "overdue", "yellow": "due_soon"}.get(colour)
+        if kind is None:
+            continue
+        added += _notify(db.session, user_ids=candidates(db.session, task), kind=kind,
+                         ref=task.id, title=_subject(task), link=task_link(task.id), now=now)
+    db.session.flush()
+    return added
+
+
+# -- reading ---------------------------------------------------------------------------
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+
+
+def recent(user_id: int, *, limit: int = 100) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user_id)
+                                   .order_by(Notification.created_at.desc(),
+                                             Notification.id.desc()).limit(limit)))
+
+
+def mark_read(*, user_id: int, notification_id: int) -> Notification:
+    """Mark one of the user's own notifications read (another user's is 404)."""
+    note = db.session.get(Notification, notification_id)
+    if note is None or note.user_id != user_id:
+        raise NotFound("通知不存在")
+    if note.read_at is None:
+        note.read_at = clock.now()
+    db.session.flush()
+    return note
+
+
+def mark_all_read(*, user_id: int) -> None:
+    db.session.execute(update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    ).values(read_at=clock.now()))
+    db.session.flush()
+
+
+# -- mail ------------------------------------------------------------------------------
+
+def deliver_mail(*, now: datetime | None = None) -> int:
+    """Send each unmailed notification to its user's e-mail through the configured SMTP server;
+    nothing when ERFLOW_SMTP_HOST is unset. Marks what was sent; flushes, never commits."""
+    host = current_app.config.get("ERFLOW_SMTP_HOST")
+    if not host:
+        return 0
+    now = now or clock.now()
+    rows = db.session.execute(
+        select(Notification, User.email).join(User, User.id == Notification.user_id).where(
+            Notification.mailed_at.is_(None), User.email.is_not(None), User.email != "")
+        .order_by(Notification.id)).all()
+    if not rows:
+        return 0
+    base = (current_app.config.get("ERFLOW_BASE_URL") or "").rstrip("/")
+    sender = current_app.config.get("ERFLOW_SMTP_FROM") or "erflow@localhost"
+    sent = 0
+    with smtplib.SMTP(host, int(current_app.config.get("ERFLOW_SMTP_PORT") or 25),
+                      timeout=10) as smtp:
+        for note, email in rows:
+            msg = EmailMessage()
+            msg["From"] = sender
+            msg["To"] = email
+            msg["Subject"] = f"[ERFlow] {MAIL_SUBJECT.get(note.kind, '通知')}：{note.title}"
+            link = f"{base}{note.link}" if note.link else ""
+            msg.set_content(f"{MAIL_SUBJECT.get(note.kind, '通知')}：{note.title}\n{link}\n")
+            try:
+                smtp.send_message(msg)
+            except smtplib.SMTPException:
+                log.exception("mail to user %s failed", note.user_id)
+                continue
+            note.mailed_at = now
+            sent += 1
+    db.session.flush()
+    return sent
+
+
+def run(*, now: datetime | None = None) -> tuple[int, int]:
+    """The worker/CLI round: deadline sweep, then mail. Returns (added, mailed)."""
+    added = sweep(now=now)
+    return added, deliver_mail(now=now)

@@ -1,0 +1,190 @@
+"""Notifications: a task opened notifies its candidates (R7 region and role), a bureau decision
+notifies the applicant, deadlines approaching (≤ 3 working days, R4/R5) and passed are swept once,
+the bell counts unread ones, and mail goes through the configured SMTP server."""
+from __future__ import annotations
+
+import re
+import socketserver
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.common import clock
+from app.extensions import db
+from app.notifications import services
+from app.notifications.models import Notification
+from tests.notifications.conftest import COUNTY_B
+
+
+def notes(user, kind=None) -> list[Notification]:
+    q = select(Notification).where(Notification.user_id == user.id)
+    if kind:
+        q = q.where(Notification.kind == kind)
+    return list(db.session.scalars(q))
+
+
+def test_R7_task_opened_notifies_its_role_in_its_region_only(make_task, staff, monday):
+    task = make_task(title="初审", business_key="BK-X")  # a reviewer task of county A
+    mine = notes(staff["reviewer"], "task")
+    assert len(mine) == 1 and mine[0].link == f"/inbox/tasks/{task.id}"
+    assert mine[0].title == "初审（BK-X）"
+    assert len(notes(staff["reviewer2"], "task")) == 1
+    assert notes(staff["handler"]) == []  # another role
+    assert notes(staff["other_county"]) == []  # another county (R7)
+    assert notes(staff["city"]) == []  # the city sees, but does not work on, county tasks
+
+
+def test_enterprise_lane_task_notifies_the_enterprise_users(make_task, make_user, monday):
+    user = make_user(roles=["enterprise"])
+    other = make_user(roles=["enterprise"])
+    make_task(role="enterprise", region_code=None, enterprise_id=user.enterprise_id)
+    assert len(notes(user, "task")) == 1
+    assert notes(other) == []
+
+
+def test_bureau_completion_notifies_the_applicant_as_a_decision(make_task, make_user, staff,
+                                                                monday):
+    applicant = make_user(roles=["enterprise"])
+    task = make_task(started_by=applicant.id)
+    task.state, task.completed_at = "completed", clock.now()
+    task.completed_by = staff["reviewer"].id
+    db.session.commit()
+    decided = notes(applicant, "decision")
+    assert len(decided) == 1 and decided[0].ref == task.id
+    assert notes(staff["reviewer"], "decision") == []  # never the one who decided
+
+
+def test_R4_R5_deadline_sweep_due_soon_then_overdue_each_once(make_task, staff, monday):
+    # due at 24:00 of Wednesday (Monday + 2 working days): yellow
+    task = make_task(due_at=monday + timedelta(days=2, hours=15),
+                     assignee_id=staff["reviewer"].id)
+    far = make_task(due_at=monday + timedelta(days=20))  # green: nothing
+    assert services.sweep() == 1
+    assert services.sweep() == 0  # once per (user, kind, task)
+    assert [n.kind for n in notes(staff["reviewer"], "due_soon")] == ["due_soon"]
+    assert notes(staff["reviewer"], "due_soon")[0].ref == task.id
+    assert not [n for n in notes(staff["reviewer"]) if n.ref == far.id and n.kind != "task"]
+    clock.set_now(monday + timedelta(days=3))  # Thursday: passed
+    assert services.sweep() == 1
+    kinds = sorted(n.kind for n in notes(staff["reviewer"]) if n.ref == task.id)
+    assert kinds == ["due_soon", "overdue", "task"]
+
+
+def test_closed_tasks_are_not_swept(make_task, staff, monday):
+    make_task(due_at=monday - timedelta(days=1), state="completed")
+    assert services.sweep() == 0
+
+
+def test_bell_counts_unread_and_mark_read(client, login, make_task, staff, monday):
+    make_task()
+    make_task()  # two open reviewer tasks of county A → two notifications each
+    login(client, staff["reviewer"])
+    html = client.get("/inbox").get_data(as_text=True)
+    assert re.search(r'data-testid="bell-count">2<', html)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "新待办任务" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    first = notes(staff["reviewer"])[0]
+    assert client.post(f"/notifications/{first.id}/read").status_code == 400  # CSRF
+    resp = client.post(f"/notifications/{first.id}/read", data={"csrf_token": token, "go": "1"})
+    assert resp.status_code == 302 and resp.headers["Location"] == first.link
+    assert 'data-testid="bell-count">1<' in client.get("/inbox").get_data(as_text=True)
+    client.post("/notifications/read-all", data={"csrf_token": token})
+    assert "bell-count" not in client.get("/inbox").get_data(as_text=True)
+    assert "My notifications" in client.get("/notifications?lang=en").get_data(as_text=True)
+
+
+def test_another_users_notification_is_404(client, login, make_task, staff, monday):
+    make_task()
+    theirs = notes(staff["reviewer"])[0]
+    login(client, staff["other_county"])
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      client.get("/notifications").get_data(as_text=True)).group(1)
+    assert client.post(f"/notifications/{theirs.id}/read",
+                       data={"csrf_token": token}).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Notification, theirs.id).read_at is None
+
+
+# -- mail through a local SMTP sink -----------------------------------------------------------
+
+class _SMTPHandler(socketserver.StreamRequestHandler):
+    def handle(self):
+        self.wfile.write(b"220 sink ready\r\n")
+        while True:
+            line = self.rfile.readline()
+            if not line:
+                return
+            cmd = line.decode("ascii", "replace").strip().upper()
+            if cmd.startswith(("EHLO", "HELO")):
+                self.wfile.write(b"250 sink\r\n")
+            elif cmd == "DATA":
+                self.wfile.write(b"354 go ahead\r\n")
+                body = []
+                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
+                    body.append(chunk)
+                self.server.messages.append(b"".join(body))
+                self.wfile.write(b"250 queued\r\n")
+            elif cmd == "QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:  # MAIL FROM, RCPT TO, RSET, NOOP
+                self.wfile.write(b"250 ok\r\n")
+
+
+@pytest.fixture
+def smtp_sink(app):
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
+    server.daemon_threads = True
+    server.messages = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config.update(ERFLOW_SMTP_HOST="127.0.0.1", ERFLOW_SMTP_PORT=server.server_address[1],
+                      ERFLOW_SMTP_FROM="erflow@bureau.example", ERFLOW_BASE_URL="https://erflow.example")
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_deadline_mail_reaches_the_smtp_sink(smtp_sink, make_task, staff, monday):
+    from email import message_from_bytes
+    from email.header import decode_header, make_header
+    from email.policy import default
+
+    reviewer = staff["reviewer"]
+    reviewer.email = "reviewer@bureau.example"
+    db.session.commit()
+    task = make_task(due_at=monday - timedelta(hours=1), assignee_id=reviewer.id)
+    added, mailed = services.run()
+    db.session.commit()
+    assert added == 1 and mailed == 2  # the task notification and the overdue one
+    mails = [message_from_bytes(m, policy=default) for m in smtp_sink.messages]
+    subjects = [str(make_header(decode_header(m["Subject"]))) for m in mails]
+    assert any("办理已超期" in s for s in subjects)
+    overdue = mails[[i for i, s in enumerate(subjects) if "办理已超期" in s][0]]
+    assert overdue["To"] == "reviewer@bureau.example"
+    assert f"https://erflow.example/inbox/tasks/{task.id}" in overdue.get_content()
+    assert services.run() == (0, 0)  # nothing mailed twice
+
+
+def test_no_mail_without_smtp_host(app, make_task, staff, monday):
+    staff["reviewer"].email = "r@bureau.example"
+    make_task(due_at=monday - timedelta(hours=1))
+    assert services.deliver_mail() == 0
+
+
+def test_cli_notify(app, make_task, staff, monday):
+    make_task(due_at=monday - timedelta(hours=1))
+    result = app.test_cli_runner().invoke(args=["erflow", "notify"])
+    assert result.exit_code == 0, result.output
+    assert "notification(s) added" in result.output
+    assert notes(staff["reviewer"], "overdue")
+
+
+def test_other_county_reviewer_gets_no_deadline_notice(make_task, staff, monday):
+    make_task(region_code=COUNTY_B, due_at=monday - timedelta(hours=1))
+    services.sweep()
+    assert notes(staff["reviewer"]) == []
+    assert len(notes(staff["other_county"], "overdue")) == 1
