@@ -7,3 +7,4 @@ from app.engine.models import *  # noqa: F401,F403
 from app.ledger.models import *  # noqa: F401,F403
 from app.notifications.models import *  # noqa: F401,F403
 from app.ops.models import *  # noqa: F401,F403
+from app.trading.models import *  # noqa: F401,F403

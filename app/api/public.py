@@ -5,9 +5,9 @@ from flask import jsonify
 
 from app.api import bp
 from app.api.admin import page_args
-from app.api.schemas.public import PublicationPageSchema
-from app.errors import NotFound
+from app.api.schemas.public import CertificateCheckSchema, PublicationPageSchema
 from app.public import services
+from app.trading import services as trading
 
 
 @bp.get("/public/publications")
@@ -43,6 +43,4 @@ def public_certificate(number: str):
         200: {content: {application/json: {schema: CertificateCheckSchema}}}
         404: {description: no certificate with this number}
     """
-    # No certificate is issued yet (the ledger's certificate register comes with trading, R24):
-    # every number is unknown.
-    raise NotFound(f"编号为 {number} 的排污权电子凭证不存在")
+    return jsonify(CertificateCheckSchema().dump(trading.public_certificate(number=number)))

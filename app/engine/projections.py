@@ -219,6 +219,8 @@ def sync_human_tasks(
                 form_key=form_key(props.get("formJsonSchemaFilename")),
                 business_key=inst.business_key,
                 summary=summary_text,
+                # a process marks its tasks for the inbox through `inbox_flags` (R29 green channel)
+                flags=",".join(sorted(str(f) for f in (task.data.get("inbox_flags") or [])))[:100],
             )
         )
     # a deadline counted after its task opened (e.g. in a parallel branch) still reaches the row

@@ -23,5 +23,17 @@ class PublicationPageSchema(Schema):
 
 
 class CertificateCheckSchema(Schema):
+    """R39: a genuine certificate as anyone may see it (R38: no personal data)."""
+
     valid = fields.Boolean(required=True)
     number = fields.String()
+    issued_at = LocalTime()
+    buyer = fields.String(allow_none=True)
+    seller = fields.String(allow_none=True)
+    region_code = fields.String()
+    amounts = fields.Dict(keys=fields.String(), values=fields.String())
+    method = fields.String()
+    price_per_tonne = fields.String()
+    registration = fields.String(metadata={"description": "standard | simplified (R29)"})
+    valid_from = fields.Date()
+    valid_to = fields.Date()

@@ -1,0 +1,281 @@
+"""Who may trade what, at which price, across which regions: the checks on a trade's start data
+(R9, R18–R21, R23, R27, R28, R29, R30). Each refusal names its rule and the province whose policy
+applied; the shaped result is the trade's start data."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from app.allocation.services import parse_amounts
+from app.auth.models import Enterprise, Region
+from app.common import clock
+from app.common.money import fmt_tonnes, fmt_yuan, to_tonnes, to_yuan
+from app.common.regions import common_superior
+from app.errors import RuleViolation, ValidationFailed
+from app.extensions import db
+from app.ledger import policy as ledger_policy
+from app.ledger import services as ledger
+from app.ledger.models import AIR, WATER
+from app.trading import policy
+from app.trading.policy import ProvincePolicy
+
+
+@dataclass(frozen=True)
+class Party:
+    """The selling side: a unit's surplus (R19) or a bureau's reserve (R20)."""
+
+    kind: str  # enterprise | reserve
+    region_code: str
+    enterprise: Enterprise | None = None
+
+    @property
+    def account(self) -> str:
+        if self.kind == "enterprise":
+            return f"enterprise:{self.enterprise.id}"
+        return f"reserve:{self.region_code}"
+
+
+def parse_seller(raw: Any, buyer: Enterprise) -> Party:
+    """`"<enterprise_id>"` or `"reserve:<region_code>"`."""
+    try:
+        owner = ledger.Owner.parse(raw)
+    except ValueError:
+        raise ValidationFailed("卖方格式有误", fields={
+            "seller": ["应为排污单位编号或 reserve:行政区划代码"]}) from None
+    if owner.kind == "enterprise":
+        seller = db.session.get(Enterprise, owner.enterprise_id)
+        if seller is None:
+            raise ValidationFailed("卖方不存在", fields={"seller": ["排污单位不存在"]})
+        if seller.id == buyer.id:
+            raise ValidationFailed("不能向本单位购买", fields={"seller": ["买卖双方不能相同"]})
+        return Party("enterprise", seller.region_code, seller)
+    if owner.kind == "reserve" and db.session.get(Region, owner.region_code) is not None:
+        return Party("reserve", owner.region_code)
+    raise ValidationFailed("卖方不存在", fields={"seller": ["储备账户所在行政区划不存在"]})
+
+
+def parse_price(raw: Any) -> Decimal:
+    try:
+        price = to_yuan(raw)
+    except (TypeError, ValueError):
+        raise ValidationFailed("价格有误", fields={
+            "price_per_tonne": ["应为金额字符串，如 \"5000.00\""]}) from None
+    if price <= 0:
+        raise ValidationFailed("价格有误", fields={"price_per_tonne": ["价格须大于 0"]})
+    return price
+
+
+def check_substitution(amounts: dict[str, str], substitution: dict[str, str],
+                       pp: ProvincePolicy) -> None:
+    """R18: the bought amount per pollutant equals the project's reduction substitution."""
+    bought = {p: to_tonnes(v) for p, v in amounts.items()}
+    needed = {p: to_tonnes(v) for p, v in substitution.items()}
+    if bought != needed:
+        diff = "、".join(
+            f"{p} 申购 {fmt_tonnes(bought.get(p, Decimal(0)))} 吨/替代 "
+            f"{fmt_tonnes(needed.get(p, Decimal(0)))} 吨"
+            for p in sorted(set(bought) | set(needed)) if bought.get(p) != needed.get(p))
+        raise RuleViolation(
+            "R18", f"购买量须等于项目削减替代量：{diff}{pp.tag()}")
+
+
+def paid_holdings(enterprise_id: int) -> dict[str, Decimal]:
+    """R19: tonnes per pollutant a unit holds by paying (not leased, not free)."""
+    out: dict[str, Decimal] = {}
+    for lot in ledger.lots(ledger.Owner("enterprise", enterprise_id=enterprise_id)):
+        if lot.acquisition in ("paid", "allocation") and not lot.temporary:
+            out[lot.pollutant] = out.get(lot.pollutant, Decimal(0)) + lot.balance
+    return out
+
+
+def check_seller(seller: Party, buyer: Enterprise, amounts: dict[str, str],
+                 pp: ProvincePolicy) -> None:
+    """R23 industrial never with agricultural; R19 the seller paid for its rights and monitors
+    automatically; a reserve must hold what it sells (R33, R37)."""
+    if seller.kind == "enterprise":
+        unit = seller.enterprise
+        if unit.source_type != buyer.source_type:
+            raise RuleViolation(
+                "R23", f"工业源与农业源之间不得交易（卖方{unit.name}为"
+                f"{_source_name(unit)}，买方为{_source_name(buyer)}）{pp.tag()}")
+        if not unit.auto_monitoring:
+            raise RuleViolation(
+                "R19", f"{unit.name} 未安装自动监测设备，不得转让富余排污权{pp.tag()}")
+        held = paid_holdings(unit.id)
+        short = [p for p, t in amounts.items() if held.get(p, Decimal(0)) < to_tonnes(t)]
+        if short:
+            text = "、".join(f"{p} 持有 {fmt_tonnes(held.get(p, Decimal(0)))} 吨" for p in short)
+            raise RuleViolation(
+                "R19", f"{unit.name} 有偿取得的排污权不足以转让：{text}{pp.tag()}")
+        return
+    held = ledger.balances(ledger.Owner("reserve", region_code=seller.region_code))
+    short = [p for p, t in amounts.items() if held.get(p, Decimal(0)) < to_tonnes(t)]
+    if short:
+        text = "、".join(f"{p} 储备 {fmt_tonnes(held.get(p, Decimal(0)))} 吨" for p in short)
+        raise RuleViolation("R37", f"政府储备不足：{text}", status=409)
+
+
+def _source_name(unit: Enterprise) -> str:
+    return "农业源" if unit.source_type == "agricultural" else "工业源"
+
+
+def check_price(*, seller: Party, amounts: dict[str, str], method: str, price: Decimal,
+                green: bool, pp: ProvincePolicy) -> bool:
+    """R20 reserve sales by public bidding, the fee standard as reserve price (where it applies);
+    R21 no deal below the benchmark price (where it applies). Returns whether a surplus transfer
+    below the fee standard must first be offered to the bureau for buyback (R21, ZJ)."""
+    province = pp.province_code
+    if seller.kind == "reserve" and not green and pp.fee_reserve_price:
+        if method not in policy.PUBLIC_METHODS:
+            raise RuleViolation(
+                "R20", f"政府储备排污权须公开竞价出让（挂牌、拍卖或集合竞价），不得"
+                f"{policy.METHOD_NAMES.get(method, method)}{pp.tag()}")
+        for pollutant in amounts:
+            standard = ledger_policy.fee_standard(province_code=province, pollutant=pollutant)
+            if standard is not None and price < standard:
+                raise RuleViolation(
+                    "R20", f"储备出让底价为有偿使用费标准 {fmt_yuan(standard)} 元/吨（{pollutant}），"
+                    f"报价 {fmt_yuan(price)} 元/吨{pp.tag()}")
+    if pp.benchmark_floor:
+        for pollutant in amounts:
+            floor = ledger_policy.benchmark_price(province_code=province, pollutant=pollutant)
+            if floor is not None and price < floor:
+                raise RuleViolation(
+                    "R21", f"成交价 {fmt_yuan(price)} 元/吨低于{pollutant}基准价 "
+                    f"{fmt_yuan(floor)} 元/吨{pp.tag()}")
+    if seller.kind == "enterprise" and pp.priority_buyback:
+        for pollutant in amounts:
+            standard = ledger_policy.fee_standard(province_code=province, pollutant=pollutant)
+            if standard is not None and price < standard:
+                return True
+    return False
+
+
+def _attainment(region_code: str, year: int):
+    """R27: the region's record for `year`, else its nearest ancestor's (None when none)."""
+    region = db.session.get(Region, region_code)
+    codes = region.path.split("/") if region is not None else [region_code]
+    for code in reversed(codes):
+        row = ledger_policy.attainment(region_code=code, year=year)
+        if row is not None:
+            return row
+    return None
+
+
+def buyer_water_system(buyer: Enterprise, project: dict) -> str | None:
+    """R28: the discharging project's water system (default: the unit's, then its county's)."""
+    return (project.get("water_system") or buyer.water_system
+            or (buyer.region.water_system if buyer.region else None))
+
+
+def seller_water_system(seller: Party) -> str | None:
+    if seller.kind == "enterprise":
+        unit = seller.enterprise
+        return unit.water_system or (unit.region.water_system if unit.region else None)
+    region = db.session.get(Region, seller.region_code)
+    return region.water_system if region else None
+
+
+def cross_region_problem(*, buyer_id: int, seller: str, amounts: dict[str, str],
+                         project: dict) -> tuple[str, str] | None:
+    """R27, R28 for a trade between two different counties: (rule, reason) or None."""
+    buyer = db.session.get(Enterprise, int(buyer_id))
+    party = parse_seller(seller, buyer)
+    pp = policy.province_policy(province_code=buyer.region.province_code)
+    year = clock.today().year - 1
+    record = _attainment(buyer.region_code, year)
+    if record is not None:
+        if not record.air and any(p in AIR for p in amounts):
+            return "R27", (f"买方所在地区 {year} 年环境空气质量未达标，不得参与增加其大气污染物"
+                           f"排放总量的交易{pp.tag()}")
+        if not record.water and any(p in WATER for p in amounts):
+            return "R27", (f"买方所在地区 {year} 年水环境质量未达标，不得参与增加其水污染物"
+                           f"排放总量的交易{pp.tag()}")
+    if pp.water_system_bound and any(p in WATER for p in amounts):
+        ours, theirs = buyer_water_system(buyer, project), seller_water_system(party)
+        if ours != theirs:
+            return "R28", (f"水污染物跨区域交易限于同一水系：买方项目属{ours or '无水系'}，"
+                           f"卖方属{theirs or '无水系'}{pp.tag()}")
+    return None
+
+
+@dataclass(frozen=True)
+class Checked:
+    data: dict
+    handling_region: str
+    priority: int
+
+
+def check_trade(data: dict, buyer: Enterprise) -> Checked:
+    """Validate and shape a trade's start data (API.md "trade"), refusing with the rule."""
+    seller = parse_seller(data.get("seller"), buyer)
+    amounts = parse_amounts(data.get("amounts"), region_code=buyer.region_code)
+    method = data.get("method") or "agreement"
+    if method not in policy.METHODS:
+        raise ValidationFailed("交易方式有误", fields={
+            "method": [f"应为 {' | '.join(policy.METHODS)} 之一"]})
+    price = parse_price(data.get("price_per_tonne"))
+    project = data.get("project")
+    if not isinstance(project, dict) or not str(project.get("name") or "").strip():
+        raise ValidationFailed("请填写建设项目", fields={"project.name": ["请填写项目名称"]})
+    substitution = parse_amounts(project.get("substitution"), region_code=buyer.region_code,
+                                 field="project.substitution")
+    ledger_policy.seed_policies()  # R15/R21 defaults where missing (never over an edit)
+    pp = policy.province_policy(province_code=buyer.region.province_code)
+    check_substitution(amounts, substitution, pp)  # R18
+    superior = common_superior(buyer.region_code, seller.region_code)  # R9
+    check_seller(seller, buyer, amounts, pp)  # R23, R19
+    total = sum((to_tonnes(t) for t in amounts.values()), Decimal(0))
+    green = pp.green_channel and policy.is_green(total)  # R29
+    if green:
+        method = "agreement"  # R29: bought by agreement
+    buyback = check_price(seller=seller, amounts=amounts, method=method, price=price,
+                          green=green, pp=pp)  # R20, R21
+    shaped_project = {"name": str(project["name"]).strip(), "substitution": substitution,
+                      "water_system": buyer_water_system(buyer, project),
+                      "major": bool(project.get("major"))}
+    cross = superior is not None and pp.cross_region_approval
+    if superior is not None:
+        problem = cross_region_problem(buyer_id=buyer.id, seller=seller.account,
+                                       amounts=amounts, project=shaped_project)
+        if problem:
+            raise RuleViolation(*problem)
+    key_unit = pp.green_channel and (policy.is_key_a_grade(seller.enterprise)
+                                     or policy.is_key_a_grade(buyer))  # R30
+    deposit = None
+    if not green and pp.deposit_ratio > 0:  # R27a
+        deposit = {"ratio": fmt_yuan(to_yuan(pp.deposit_ratio)),
+                   "amount": fmt_yuan(to_yuan(pp.deposit_ratio * price * total)),
+                   "status": "due"}
+    shaped = {
+        "buyer_id": buyer.id,
+        "buyer_region": buyer.region_code,
+        "seller": seller.account,
+        "seller_kind": seller.kind,
+        "seller_id": seller.enterprise.id if seller.enterprise else None,
+        "seller_region": seller.region_code,
+        "province_code": pp.province_code,
+        "amounts": amounts,
+        "total_tonnes": fmt_tonnes(total),
+        "method": method,
+        "price_per_tonne": fmt_yuan(price),
+        "total_price": fmt_yuan(to_yuan(price * total)),
+        "project": shaped_project,
+        "green_channel": green,
+        "inbox_flags": ["green_channel"] if green else [],
+        "cross_region": cross,
+        "approving_region": superior if cross else None,
+        "buyback_offer": buyback,
+        "deposit_required": deposit is not None,
+        "deposit": deposit,
+        "key_unit": key_unit,
+        "certification_days": pp.certification_days if (
+            key_unit and seller.kind == "enterprise") else 0,
+        "contract_signed_at": None,
+        "settle_due_at": None,
+        "certificate": None,
+        "outcome": None,
+    }
+    priority = (20 if key_unit else 0) + (10 if shaped_project["major"] else 0)  # R30, R35
+    return Checked(shaped, seller.region_code, priority)

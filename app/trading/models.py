@@ -1,0 +1,70 @@
+"""Trading tables: electronic certificates (R24, R39), deposits (R27a) and mediation requests
+(R25). The trade itself is the `trade` process instance; its summary is the business record."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.common.types import UTCDateTime, Yuan
+from app.extensions import db
+
+DEPOSIT_STATES = ("held", "applied", "refunded", "forfeited")
+
+
+class Certificate(db.Model):
+    """An electronic certificate (排污权电子凭证) issued after settlement (R24). Its number
+    carries a keyed signature, so an altered number fails verification (R39)."""
+
+    __tablename__ = "certificate"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
+    instance_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), nullable=False)
+    seller: Mapped[str] = mapped_column(String(40), nullable=False)  # ledger account
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"), nullable=False)
+    amounts: Mapped[dict] = mapped_column(JSON, nullable=False)
+    price_per_tonne: Mapped[Decimal] = mapped_column(Yuan, nullable=False)
+    total_price: Mapped[Decimal] = mapped_column(Yuan, nullable=False)
+    method: Mapped[str] = mapped_column(String(20), nullable=False)
+    registration: Mapped[str] = mapped_column(String(12), nullable=False)  # standard|simplified
+    valid_from: Mapped[date] = mapped_column(Date, nullable=False)
+    valid_to: Mapped[date] = mapped_column(Date, nullable=False)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class Deposit(db.Model):
+    """A trade deposit (保证金, R27a): ratio × listing price × quantity; counted toward the price
+    on settlement, forfeited when the buyer refuses to sign or pay."""
+
+    __tablename__ = "trade_deposit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), nullable=False)
+    ratio: Mapped[Decimal] = mapped_column(Yuan, nullable=False)
+    amount: Mapped[Decimal] = mapped_column(Yuan, nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="held")
+    reference: Mapped[str | None] = mapped_column(String(100))
+    paid_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('held', 'applied', 'refunded', 'forfeited')", name="trade_deposit_status"
+        ),
+    )
+
+
+class MediationRequest(db.Model):
+    """A party's request for mediation (调解) by the trading administration (R25)."""
+
+    __tablename__ = "mediation_request"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    filed_by: Mapped[int] = mapped_column(Integer, nullable=False)
+    party: Mapped[str] = mapped_column(String(10), nullable=False)  # buyer | seller | bureau
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="open")
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

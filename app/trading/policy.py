@@ -1,0 +1,69 @@
+"""Trading policy read from DMN tables administrators edit: which province's rules apply
+(trade_province_policy.dmn) and the green-channel threshold (R29, trade_green_channel.dmn)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from app import engine
+from app.auth.models import Enterprise, Region
+from app.extensions import db
+
+PROVINCE_DECISION = "trade_province_policy"
+GREEN_DECISION = "trade_green_channel"  # R29
+# R30 (SJZ §2(5)): the seven key industries of the A-grade priority (环保绩效创A).
+KEY_INDUSTRIES = ("钢铁", "焦化", "水泥", "平板玻璃", "建筑陶瓷", "火电", "垃圾发电", "燃煤发电")
+PUBLIC_METHODS = ("listing", "auction", "call_auction")  # R20 public bidding
+METHODS = ("agreement", *PUBLIC_METHODS)  # R20
+METHOD_NAMES = {"agreement": "协议转让", "listing": "挂牌转让", "auction": "拍卖转让",
+                "call_auction": "集合竞价"}
+
+
+@dataclass(frozen=True)
+class ProvincePolicy:
+    """The rules that apply in one province (RULES.md "Which province's rules apply")."""
+
+    province_code: str
+    province_name: str
+    green_channel: bool  # R29, R30
+    benchmark_floor: bool  # R21 first sentence
+    priority_buyback: bool  # R21 second sentence
+    fee_reserve_price: bool  # R20 second sentence
+    water_system_bound: bool  # R28
+    cross_region_approval: bool  # R26
+    deposit_ratio: Decimal  # R27a
+    certification_days: int  # R30
+
+    def tag(self) -> str:
+        """The province named in a refusal: whose policy applied."""
+        return f"（适用{self.province_name}政策）"
+
+
+def province_policy(*, province_code: str) -> ProvincePolicy:
+    """The province's row of the policy table."""
+    out = engine.decide(PROVINCE_DECISION, {"province_code": province_code})
+    region = db.session.get(Region, province_code)
+    return ProvincePolicy(
+        province_code=province_code,
+        province_name=region.name if region else province_code,
+        green_channel=bool(out.get("green_channel")),
+        benchmark_floor=bool(out.get("benchmark_floor")),
+        priority_buyback=bool(out.get("priority_buyback")),
+        fee_reserve_price=bool(out.get("fee_reserve_price")),
+        water_system_bound=bool(out.get("water_system_bound")),
+        cross_region_approval=bool(out.get("cross_region_approval", True)),
+        deposit_ratio=Decimal(str(out.get("deposit_ratio") or 0)),
+        certification_days=int(out.get("certification_days") or 30),
+    )
+
+
+def is_green(total_tonnes: Decimal) -> bool:
+    """R29 through the DMN table: new rights summed over pollutants below the threshold."""
+    return bool(engine.decide(GREEN_DECISION, {"total_tonnes": total_tonnes}).get("green_channel"))
+
+
+def is_key_a_grade(enterprise: Enterprise | None) -> bool:
+    """R30: an A-grade unit of one of the seven key industries."""
+    if enterprise is None or enterprise.grade != "A":
+        return False
+    return any(word in (enterprise.industry or "") for word in KEY_INDUSTRIES)

@@ -1,0 +1,238 @@
+"""Trading around the `trade` and `cross_region_approval` diagrams (R17–R30, R37, R39): the start
+hook, the functions the diagrams' scripts call, the business summary, mediation requests and
+what a party may see."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from app import engine
+from app.auth.access import in_jurisdiction
+from app.auth.models import Enterprise, User
+from app.common import clock
+from app.common.money import to_yuan
+from app.common.regions import common_superior
+from app.engine.hooks import register_process, register_script_function
+from app.engine.models import AuditEvent, ProcessInstance
+from app.engine.types import StartSpec
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.ledger import services as ledger
+from app.trading import certificates, eligibility, settlement
+from app.trading.models import Certificate, MediationRequest
+
+PROCESS_KEY = "trade"
+SUMMARY_FIELDS = (
+    "buyer_id", "seller", "amounts", "method", "price_per_tonne", "total_price", "project",
+    "green_channel", "cross_region", "approving_region", "deposit", "contract_signed_at",
+    "settle_due_at", "settled_at", "certificate", "registration", "valid_from", "valid_to",
+    "buyback_offer", "outcome", "key_unit",
+)
+
+
+# -- start (R16, R18–R23, R26–R30) ---------------------------------------------------------------
+
+def prepare_start(data: dict, actor) -> StartSpec:
+    """A buying unit's trade application, checked and routed to the seller's bureau. R16 (an
+    unpaid notice blocks) is checked on the generic start path before this hook runs."""
+    if actor is None or not actor.has_role("enterprise") or actor.enterprise_id is None:
+        raise Forbidden("排污权交易由购买方排污单位发起")
+    buyer = db.session.get(Enterprise, actor.enterprise_id)
+    if buyer is None:
+        raise NotFound("购买方排污单位不存在")
+    checked = eligibility.check_trade(data, buyer)
+    return StartSpec(
+        data=checked.data,
+        handling_region=checked.handling_region,
+        enterprise_id=buyer.id,
+        business_key=f"JY-{clock.today():%Y}-{buyer.id:06d}",
+        priority=checked.priority,
+    )
+
+
+# -- script functions ----------------------------------------------------------------------------
+
+def cross_region_check(buyer_id: int, seller: str, amounts: dict, project: dict) -> dict:
+    """Script function (R27, R28) in the cross-region call activity: the checks again at the
+    time of approval (attainment data may have changed since the application)."""
+    problem = eligibility.cross_region_problem(buyer_id=buyer_id, seller=seller,
+                                               amounts=amounts, project=project)
+    if problem is None:
+        return {"ok": True, "rule": None, "reason": None}
+    return {"ok": False, "rule": problem[0], "reason": problem[1]}
+
+
+def hold_deposit(buyer_id: int, deposit: dict, reference: Any) -> dict:
+    """Script function (R27a): the buyer's deposit is received and held."""
+    row = settlement.hold_deposit(
+        instance_id=engine.current_instance_id(), enterprise_id=int(buyer_id),
+        ratio=deposit["ratio"], amount=deposit["amount"],
+        reference=str(reference or "")[:100] or None)
+    return settlement.deposit_summary(row)
+
+
+def close_deposit(status: str) -> dict | None:
+    """Script function (R27a): the deposit applied, refunded or forfeited."""
+    return settlement.deposit_summary(
+        settlement.close_deposit(instance_id=engine.current_instance_id(), status=status))
+
+
+def buy_back(seller: str, amounts: dict, region: str) -> dict:
+    """Script function (R21, ZJ §4(4)): the bureau takes the offered surplus into its reserve
+    (paid buyback, R33) instead of the under-priced transfer."""
+    instance_id = engine.current_instance_id()
+    terms = settlement.move_rights(
+        seller=seller, to=f"reserve:{region}", amounts=amounts, cause="buyback",
+        deal_day=clock.today(), reserve_sale=False, certificate_no=None,
+        instance_id=instance_id)
+    return {"reserve": region, **terms, "at": clock.local(clock.now()).isoformat()}
+
+
+def complete_trade(buyer_id: int, seller: str, amounts: dict, price_per_tonne: str,
+                   total_price: str, method: str, green_channel: bool) -> dict:
+    """Script function (R22, R24, R37, R39): after settlement the certificate is issued and the
+    rights move to the buyer; a green-channel trade is registered the simplified way (R29)."""
+    instance_id = engine.current_instance_id()
+    buyer = db.session.get(Enterprise, int(buyer_id))
+    source = ledger.Owner.parse(seller)
+    region = ledger.owner_region(source) or buyer.region_code
+    number = certificates.next_number(region_code=region, day=clock.today())
+    terms = settlement.move_rights(
+        seller=seller, to=f"enterprise:{buyer.id}", amounts=amounts, cause="trade",
+        deal_day=clock.today(), reserve_sale=source.kind == "reserve", certificate_no=number,
+        instance_id=instance_id)
+    registration = "simplified" if green_channel else "standard"
+    certificates.issue(
+        number=number, instance_id=instance_id, buyer_id=buyer.id, seller=seller,
+        region_code=region, amounts=dict(amounts), price_per_tonne=to_yuan(price_per_tonne),
+        total_price=to_yuan(total_price), method=method, registration=registration,
+        valid_from=date.fromisoformat(terms["valid_from"]),
+        valid_to=date.fromisoformat(terms["valid_to"]))
+    settlement.close_deposit(instance_id=instance_id, status="applied")
+    return {"certificate": number, "registration": registration, **terms,
+            "settled_at": clock.local(clock.now()).isoformat()}
+
+
+def deposit_now() -> dict | None:
+    """Script function: the deposit's current state for the summary."""
+    return settlement.deposit_summary(settlement.deposit_of(engine.current_instance_id()))
+
+
+for _name, _fn in (("common_superior", common_superior),
+                   ("cross_region_check", cross_region_check),
+                   ("hold_deposit", hold_deposit),
+                   ("close_deposit", close_deposit),
+                   ("buy_back", buy_back),
+                   ("complete_trade", complete_trade),
+                   ("deposit_now", deposit_now)):
+    register_script_function(_name, _fn)
+
+
+# -- summary -------------------------------------------------------------------------------------
+
+def summarize(data: dict) -> dict:
+    """API.md "trade" summary (plus the parties, amounts and outcome)."""
+    out = {k: data.get(k) for k in SUMMARY_FIELDS}
+    out["green_channel"] = bool(data.get("green_channel"))
+    out["cross_region"] = bool(data.get("cross_region"))
+    out["amounts"] = data.get("amounts") or {}
+    if data.get("superior_region"):
+        out["approving_region"] = data["superior_region"]
+    if data.get("cross_refusal"):
+        out["refusal"] = data["cross_refusal"]
+    return out
+
+
+register_process(PROCESS_KEY, prepare_start=prepare_start, summarize=summarize)
+
+
+# -- parties, mediation (R25), certificates (R39) ------------------------------------------------
+
+def trade_instance(instance_id: int) -> ProcessInstance:
+    inst = db.session.get(ProcessInstance, instance_id)
+    if inst is None or inst.key != PROCESS_KEY:
+        raise NotFound("交易不存在")
+    return inst
+
+
+def party_of(user: User, inst: ProcessInstance) -> str | None:
+    """`buyer`, `seller` or `bureau` when the user takes part in the trade (else None)."""
+    summary = inst.summary or {}
+    if user.has_role("enterprise") and user.enterprise_id is not None:
+        if user.enterprise_id == summary.get("buyer_id"):
+            return "buyer"
+        if summary.get("seller") == f"enterprise:{user.enterprise_id}":
+            return "seller"
+    if user.has_role("admin") and user.region_code is None:
+        return "bureau"
+    if user.has_role("handler", "reviewer", "approver", "admin"):
+        regions = [inst.handling_region, summary.get("approving_region")]
+        if any(r and in_jurisdiction(user, r) for r in regions):
+            return "bureau"
+    return None
+
+
+def get_trade(*, user: User, instance_id: int) -> ProcessInstance:
+    """A trade its parties and the bureaus over it may see (404 for everyone else)."""
+    inst = trade_instance(instance_id)
+    if party_of(user, inst) is None:
+        raise NotFound("交易不存在或您无权查看")
+    return inst
+
+
+def request_mediation(*, user: User, instance_id: int, reason: Any) -> MediationRequest:
+    """R25: any party files a dispute for mediation by the trading administration while the
+    trade is open; the request is recorded in the trade's history."""
+    inst = get_trade(user=user, instance_id=instance_id)
+    party = party_of(user, inst)
+    text = str(reason or "").strip()
+    if not text:
+        raise ValidationFailed("请写明申请调解的事由", fields={"reason": ["请写明申请调解的事由"]})
+    if len(text) > 2000:
+        raise ValidationFailed("调解事由过长", fields={"reason": ["不得超过 2000 字"]})
+    if inst.status != "running":
+        raise Conflict("交易已结束，不再受理调解申请", rule="R25")
+    row = MediationRequest(instance_id=inst.id, filed_by=user.id, party=party, reason=text,
+                           status="open", filed_at=clock.now())
+    db.session.add(row)
+    db.session.add(AuditEvent(at=clock.now(), instance_id=inst.id, actor_id=user.id,
+                              action="mediation_requested",
+                              detail={"party": party, "reason": text}))
+    db.session.flush()
+    return row
+
+
+def mediation_requests(*, user: User, instance_id: int) -> list[MediationRequest]:
+    inst = get_trade(user=user, instance_id=instance_id)
+    return list(db.session.scalars(
+        select(MediationRequest).where(MediationRequest.instance_id == inst.id)
+        .order_by(MediationRequest.id)))
+
+
+def public_certificate(*, number: str) -> dict:
+    """R38, R39: what anyone may see of a genuine certificate (no personal data)."""
+    cert = certificates.verify(number=number)
+    if cert is None:
+        raise NotFound(f"编号为 {number} 的排污权电子凭证不存在或已被篡改")
+    buyer = db.session.get(Enterprise, cert.buyer_id)
+    seller = ledger.Owner.parse(cert.seller)
+    if seller.kind == "enterprise":
+        unit = db.session.get(Enterprise, seller.enterprise_id)
+        seller_name = unit.name if unit else cert.seller
+    else:
+        from app.common.regions import bureau_of
+
+        seller_name = f"{bureau_of(seller.region_code).name}（政府储备）"
+    return {
+        "valid": True, "number": cert.number, "issued_at": cert.issued_at,
+        "buyer": buyer.name if buyer else None, "seller": seller_name,
+        "region_code": cert.region_code, "amounts": cert.amounts, "method": cert.method,
+        "price_per_tonne": str(cert.price_per_tonne), "registration": cert.registration,
+        "valid_from": cert.valid_from, "valid_to": cert.valid_to,
+    }
+
+
+def certificate_of(instance_id: int) -> Certificate | None:
+    return db.session.scalar(select(Certificate).where(Certificate.instance_id == instance_id))
