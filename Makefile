@@ -16,10 +16,11 @@ VENDOR_STAMP := app/static/vendor/.installed
 PO_FILES := $(shell find app -path '*/translations/*/LC_MESSAGES/*.po' 2>/dev/null)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help install system-deps translations run test lint bench clean migration
+.PHONY: help install system-deps translations run serve-prod test lint bench clean migration
 
 help:
 	@echo "make run          set up, migrate instance/erflow.sqlite3, deploy bpmn/, seed demo data, serve on $(HOST):$(PORT)"
+	@echo "make serve-prod   gunicorn (gthread) + 2 timer workers + PostgreSQL (DATABASE_URL, else a throwaway demo cluster)"
 	@echo "make test         set up (incl. Debian packages), ruff, pytest on SQLite and PostgreSQL, browser tests"
 	@echo "make install      venv + requirements, npm ci, vendor assets, compiled translations"
 	@echo "make system-deps  apt-get install postgresql chromium chromium-driver fonts-noto-cjk when absent"
@@ -59,6 +60,10 @@ run: install
 	$(FLASK) erflow seed-demo
 	@echo "ERFlow on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	ERFLOW_INPROCESS_WORKER=1 $(FLASK) run --host $(HOST) --port $(PORT) --no-reload
+
+# Production topology on this machine; see scripts/serve_prod.sh and docs/operations.md.
+serve-prod: install
+	bash scripts/serve_prod.sh
 
 test: system-deps install
 	bash scripts/test.sh
