@@ -1,0 +1,56 @@
+"""The enterprise's "my applications" page: its own applications only, the step each stands at,
+what the enterprise must do and by when, in plain Chinese."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.engine.models import ProcessInstance
+from app.extensions import db
+
+
+def _ours(make_task, user, **kw):
+    """A task row whose instance belongs to `user`'s enterprise."""
+    task = make_task(**kw)
+    db.session.get(ProcessInstance, task.instance_id).enterprise_id = user.enterprise_id
+    db.session.commit()
+    return task
+
+
+def test_enterprise_sees_what_to_do_and_by_when(client, login, make_task, make_user, monday):
+    user = make_user(roles=["enterprise"])
+    _ours(make_task, user, role="enterprise", region_code=None, enterprise_id=user.enterprise_id,
+          title="缴纳有偿使用费", due_at=monday + timedelta(days=10))
+    _ours(make_task, user, title="初审", due_at=monday + timedelta(days=5))
+    login(client, user)
+    html = client.get("/my/applications").get_data(as_text=True)
+    assert html.count('data-testid="application"') == 2
+    assert "需要您办理" in html and "缴纳有偿使用费" in html and "立即办理" in html
+    assert "请于 2025-03-13" in html  # 10 days after Monday, Shanghai time
+    assert "生态环境主管部门正在办理您的申请" in html and "初审" in html
+    assert 'name="viewport"' in html  # phone width
+    html = client.get("/my/applications?lang=en").get_data(as_text=True)
+    assert "What you need to do" in html
+
+
+def test_overdue_enterprise_step_says_so(client, login, make_task, make_user, monday):
+    user = make_user(roles=["enterprise"])
+    _ours(make_task, user, role="enterprise", region_code=None, enterprise_id=user.enterprise_id,
+          title="补正材料", due_at=monday - timedelta(hours=2))
+    login(client, user)
+    html = client.get("/my/applications").get_data(as_text=True)
+    assert "已超过办理期限" in html and "alert-danger" in html
+
+
+def test_other_enterprises_applications_are_not_listed(client, login, make_task, make_user,
+                                                       monday):
+    user = make_user(roles=["enterprise"])
+    other = make_user(roles=["enterprise"])
+    _ours(make_task, other, title="别家的初审")
+    login(client, user)
+    html = client.get("/my/applications").get_data(as_text=True)
+    assert "别家的初审" not in html and "贵单位暂无申请" in html
+
+
+def test_bureau_users_may_not_open_it(client, login, staff):
+    login(client, staff["reviewer"])
+    assert client.get("/my/applications").status_code == 403
