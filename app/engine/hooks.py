@@ -18,6 +18,7 @@ DOMAIN_MODULES = ("app.allocation.services", "app.leasing.services", "app.reserv
 
 _script_functions: dict[str, Callable] = {}
 _processes: dict[str, ProcessHooks] = {}
+_periodic: dict[str, Callable[[], Any]] = {}
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,16 @@ def register_process(
     when the instance ends; `refuse_message(name, summary)` explains a message that is not
     awaited."""
     _processes[key] = ProcessHooks(prepare_start, summarize, on_complete, refuse_message)
+
+
+def register_periodic(name: str, fn: Callable[[], Any]) -> None:
+    """A job the worker runs after every round of timers (e.g. the daily ledger sweep); it must be
+    cheap when there is nothing to do and safe to run again."""
+    _periodic[name] = fn
+
+
+def periodic_jobs() -> dict[str, Callable[[], Any]]:
+    return dict(_periodic)
 
 
 def process_hooks(key: str) -> ProcessHooks:

@@ -17,11 +17,21 @@ def run_round() -> int:
     from app.extensions import db
 
     try:
-        return run_due()
+        fired = run_due()
     except Exception:  # keep the loop alive; incidents are recorded per instance by run_due
         db.session.rollback()
         log.exception("timer round failed")
-        return 0
+        fired = 0
+    from app.engine.hooks import periodic_jobs
+
+    for name, job in periodic_jobs().items():  # e.g. the ledger's expiry sweep (R37)
+        try:
+            job()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("periodic job %s failed", name)
+    return fired
 
 
 def start_inprocess_worker(app: Flask) -> threading.Thread:

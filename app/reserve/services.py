@@ -16,7 +16,7 @@ from app import engine
 from app.auth.models import Enterprise, Region
 from app.common import clock
 from app.common.money import fmt_tonnes, fmt_yuan, to_tonnes, to_yuan
-from app.engine.hooks import register_process, register_script_function
+from app.engine.hooks import register_periodic, register_process, register_script_function
 from app.engine.models import AuditEvent
 from app.engine.types import StartSpec
 from app.errors import RuleViolation, ValidationFailed
@@ -418,3 +418,20 @@ def reminders(*, enterprise_id: int) -> list[dict]:
 def sweep(*, today: date | None = None) -> dict[str, int]:
     """The daily ledger sweep the worker runs: expiry entries, then 60-day reminders."""
     return {"expired": expire_lots(today=today), "reminded": remind_expiring(today=today)}
+
+
+_last_sweep: list[date] = []
+
+
+def daily_sweep() -> dict[str, int] | None:
+    """The worker's periodic job: the sweep once per Asia/Shanghai day (the clock's day, so the
+    test clock moves it too). Returns None when today's sweep already ran in this process."""
+    today = clock.today()
+    if _last_sweep and _last_sweep[0] == today:
+        return None
+    result = sweep(today=today)
+    _last_sweep[:] = [today]
+    return result
+
+
+register_periodic("ledger_sweep", daily_sweep)
