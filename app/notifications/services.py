@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
@@ -144,8 +144,10 @@ def sweep(*, now: datetime | None = None) -> int:
 
     now = now or clock.now()
     added = 0
+    # 3 working days never span more than ~12 calendar days (the longest holiday is 8 days)
     tasks = db.session.scalars(select(HumanTask).where(
-        HumanTask.state == "open", HumanTask.due_at.is_not(None))).all()
+        HumanTask.state == "open", HumanTask.due_at.is_not(None),
+        HumanTask.due_at <= now + timedelta(days=16))).all()
     for task in tasks:
         colour = light(task.due_at, now)
         kind = {"red": "overdue", "yellow": "due_soon"}.get(colour)
@@ -230,3 +232,23 @@ def run(*, now: datetime | None = None) -> tuple[int, int]:
     """The worker/CLI round: deadline sweep, then mail. Returns (added, mailed)."""
     added = sweep(now=now)
     return added, deliver_mail(now=now)
+
+
+_last_periodic: list[datetime] = []
+
+
+def periodic() -> None:
+    """The worker's periodic job (app.engine.hooks.register_periodic): `run` at most once per
+    ERFLOW_NOTIFY_INTERVAL seconds (default 300) of the clock."""
+    now = clock.now()
+    interval = float(current_app.config.get("ERFLOW_NOTIFY_INTERVAL", 300))
+    if _last_periodic and 0 <= (now - _last_periodic[0]).total_seconds() < interval:
+        return
+    _last_periodic[:] = [now]
+    run(now=now)
+
+
+def install_periodic() -> None:
+    from app.engine.hooks import register_periodic
+
+    register_periodic("notifications", periodic)

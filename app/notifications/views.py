@@ -10,7 +10,12 @@ from app.extensions import db
 from app.notifications import services
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
-bp.record_once(lambda _state: services.install())
+
+
+@bp.record_once
+def _install(_state) -> None:
+    services.install()  # notifications for opened tasks and decisions
+    services.install_periodic()  # the worker's deadline sweep and mail
 
 
 @bp.app_context_processor

@@ -188,3 +188,19 @@ def test_other_county_reviewer_gets_no_deadline_notice(make_task, staff, monday)
     services.sweep()
     assert notes(staff["reviewer"]) == []
     assert len(notes(staff["other_county"], "overdue")) == 1
+
+
+def test_the_worker_round_runs_the_sweep_at_most_every_interval(app, make_task, staff, monday):
+    from app.engine.worker import run_round
+
+    app.config["ERFLOW_NOTIFY_INTERVAL"] = 300
+    services._last_periodic.clear()
+    make_task(due_at=monday - timedelta(hours=1))
+    run_round()
+    assert len(notes(staff["reviewer"], "overdue")) == 1
+    make_task(due_at=monday - timedelta(hours=1))
+    run_round()  # within the interval: not yet
+    assert len(notes(staff["reviewer"], "overdue")) == 1
+    clock.set_now(monday + timedelta(minutes=6))
+    run_round()
+    assert len(notes(staff["reviewer"], "overdue")) == 2
