@@ -18,7 +18,7 @@ from app.extensions import db
 from app.trading.models import Certificate
 
 SIGNATURE_CHARS = 10
-_FORMAT = re.compile(r"^PWQ-(\d{4})-(\d{6})-(\d{6})-([0-9A-F]{%d})$" % SIGNATURE_CHARS)
+_FORMAT = re.compile(r"^PWQ-(\d{4})-(\d{6})-(\d{6})-([0-9A-F]{" + str(SIGNATURE_CHARS) + "})$")
 
 
 def _key() -> bytes:

@@ -135,8 +135,8 @@ def check_price(*, seller: Party, amounts: dict[str, str], method: str, price: D
             standard = ledger_policy.fee_standard(province_code=province, pollutant=pollutant)
             if standard is not None and price < standard:
                 raise RuleViolation(
-                    "R20", f"储备出让底价为有偿使用费标准 {fmt_yuan(standard)} 元/吨（{pollutant}），"
-                    f"报价 {fmt_yuan(price)} 元/吨{pp.tag()}")
+                    "R20", f"储备出让底价为有偿使用费标准 {fmt_yuan(standard)} 元/吨"
+                    f"（{pollutant}），报价 {fmt_yuan(price)} 元/吨{pp.tag()}")
     if pp.benchmark_floor:
         for pollutant in amounts:
             floor = ledger_policy.benchmark_price(province_code=province, pollutant=pollutant)

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from app.engine.models import HumanTask
 from app.extensions import db
-from tests.acceptance.trade_http import CHANGAN, XIHU, http  # noqa: F401
+from tests.acceptance import trade_http
+from tests.acceptance.trade_http import CHANGAN, XIHU
+
+http = trade_http.http  # the fixture
 
 SUMMARY_KEYS = {"green_channel", "cross_region", "approving_region", "deposit", "price_per_tonne",
                 "contract_signed_at", "settle_due_at", "certificate"}
