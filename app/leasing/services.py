@@ -3,7 +3,8 @@
 A lessor unit leases tonnes to a lessee for a term of at most one year inside one calendar year
 (R31). When the term starts the tonnes move to a temporary lot of the lessee (cause `lease`); at
 24:00 of the end date a timer moves what is left back to the lessor's lot (cause `return`).
-A cross-region lease is approved by the bureau of the two regions' common superior (R32, R9).
+A cross-region lease is approved by the bureau of the two regions' common superior (R32, R9)
+through the same `cross_region_approval` call activity as trades.
 Leased (temporary) rights never count toward a project's reduction substitution:
 `assert_not_leased` is what trading calls for R18.
 """
@@ -150,7 +151,8 @@ def check_available(lessor_id: int, amounts: dict[str, str], starts_on: date, en
 def prepare_start(data: dict, actor) -> StartSpec:
     """Validate a lease (R31, R32): started by the lessor unit with
     `{"lessee", "amounts", "starts_on", "ends_on", "price_per_tonne"?}`; routed to the lessor's
-    bureau, or to the common superior's bureau when the lessee is in another region (R32)."""
+    bureau; when the lessee is in another county the common superior's bureau approves it through
+    the trades' `cross_region_approval` call activity (R32 as R26)."""
     lessor_id = getattr(actor, "enterprise_id", None) or data.get("lessor")
     try:
         lessor = db.session.get(Enterprise, int(lessor_id))
@@ -179,7 +181,7 @@ def prepare_start(data: dict, actor) -> StartSpec:
             raise ValidationFailed("价格有误", fields={"price_per_tonne": ["不是有效金额"]}) \
                 from None
     superior = common_superior(lessor.region_code, lessee.region_code)  # R32 (R9: same province)
-    region = superior or lessor.region_code
+    region = lessor.region_code  # a cross-region lease's approval goes to `superior` (R32)
     # R31: rights move at 00:00 of the first day and return at 24:00 of the last day
     begins_at = datetime.combine(starts_on, datetime.min.time(), clock.SHANGHAI)
     returns_at = datetime.combine(ends_on + timedelta(days=1), datetime.min.time(),
@@ -198,6 +200,13 @@ def prepare_start(data: dict, actor) -> StartSpec:
         "decision": None,
         "legs": [],
         "status": "applied",
+        # what the trades' cross_region_approval call activity reads (R32 as R26, R27, R28)
+        "buyer_id": lessee.id,
+        "buyer_region": lessee.region_code,
+        "seller": str(lessor.id),
+        "seller_region": lessor.region_code,
+        "project": {"name": "排污权租赁"},
+        "approval_decision": None,
     }
     return StartSpec(data=shaped, handling_region=region, enterprise_id=lessor.id,
                      business_key=f"ZL-{starts_on:%Y}-{lessor.id:06d}-{lessee.id:06d}")
@@ -258,6 +267,7 @@ def summarize(data: dict) -> dict:
     """The lease's business summary (R31, R32)."""
     keys = ("lessor_id", "lessee_id", "amounts", "starts_on", "ends_on", "returns_at",
             "price_per_tonne", "cross_region", "approving_region", "decision", "opinion",
+            "approval_decision", "cross_refusal",
             "legs", "status", "returned_at")
     return {k: data.get(k) for k in keys}
 

@@ -18,10 +18,10 @@ PASSWORD = "Accept-2025!"
 STAFF = (  # username, role, region: 西湖区, 拱墅区, 杭州市 and 浙江省 bureaus
     ("h_xihu", "handler", "330106"), ("a_xihu", "approver", "330106"),
     ("h_gs", "handler", "330105"), ("a_gs", "approver", "330105"),
-    ("h_hz", "handler", "330100"), ("a_hz", "approver", "330100"),
+    ("h_hz", "handler", "330100"), ("a_hz", "approver", "330100"), ("r_hz", "reviewer", "330100"),
     ("h_zj", "handler", "330000"), ("a_zj", "approver", "330000"),
 )
-PROCESSES = ("lease", "buyback", "recovery")
+PROCESSES = ("cross_region_approval", "lease", "buyback", "recovery")  # called one first
 
 
 @pytest.fixture
@@ -195,17 +195,59 @@ def test_R32_cross_region_lease_is_approved_by_the_common_superior(http):
     http.clock("2026-02-20T09:00:00+08:00")
     lessor, lessor_user = http.enterprise()
     lessee, _ = http.enterprise(region_code="330105")
+    http.lot(lessor, pollutant="SO2")
+    inst = http.call("POST", "/processes/lease/instances", lessor_user, expect=201, json={
+        "data": {"lessee": lessee, "amounts": {"SO2": "2"}, "starts_on": "2026-04-01",
+                 "ends_on": "2026-09-30"}})
+    assert inst["data"]["cross_region"] is True
+    assert inst["data"]["approving_region"] == "330100"
+    # neither county bureau decides it; the common superior (杭州市) does, as for trades (R26)
+    assert http.todo("a_xihu", "approve") == [] and http.todo("a_gs", "approve") == []
+    [task] = http.todo("r_hz", "approve_cross_region")
+    assert task["region_code"] == "330100"
+    http.call("POST", f"/tasks/{task['id']}/complete", "r_hz", json={
+        "data": {"approval_decision": "approved", "opinion": "同意跨区域租赁"}})
+    http.clock("2026-04-01T00:00:00+08:00")
+    http.run_due()
+    assert http.holdings(lessee)["balances"] == {"SO2": "2.0000"}
+    assert http.holdings(lessor)["balances"] == {"SO2": "8.0000"}
+    assert_books_balance()
+
+
+def test_R32_cross_region_lease_refused_by_the_common_superior_moves_nothing(http):
+    http.clock("2026-02-20T09:00:00+08:00")
+    lessor, lessor_user = http.enterprise()
+    lessee, _ = http.enterprise(region_code="330105")
+    http.lot(lessor, pollutant="SO2")
+    inst = http.call("POST", "/processes/lease/instances", lessor_user, expect=201, json={
+        "data": {"lessee": lessee, "amounts": {"SO2": "2"}, "starts_on": "2026-04-01",
+                 "ends_on": "2026-09-30"}})
+    [task] = http.todo("r_hz", "approve_cross_region")
+    http.call("POST", f"/tasks/{task['id']}/complete", "r_hz", json={
+        "data": {"approval_decision": "rejected", "opinion": "不同意"}})
+    done = http.call("GET", f"/instances/{inst['id']}", lessor_user)
+    assert done["status"] == "completed" and done["data"]["approval_decision"] == "rejected"
+    http.clock("2026-04-01T00:00:00+08:00")
+    http.run_due()
+    assert http.holdings(lessee)["balances"] == {}
+    assert_books_balance()
+
+
+def test_R32_R28_water_pollutant_lease_across_water_systems_is_refused(http):
+    # 西湖区 (钱塘江) → 拱墅区 (运河): the call activity's R28 check refuses it
+    http.clock("2026-02-20T09:00:00+08:00")
+    lessor, lessor_user = http.enterprise()
+    lessee, _ = http.enterprise(region_code="330105")
     http.lot(lessor)
     inst = http.call("POST", "/processes/lease/instances", lessor_user, expect=201, json={
         "data": {"lessee": lessee, "amounts": {"COD": "2"}, "starts_on": "2026-04-01",
                  "ends_on": "2026-09-30"}})
-    assert inst["data"]["cross_region"] is True
-    assert inst["data"]["approving_region"] == "330100"
-    assert http.todo("a_xihu", "approve") == [] and http.todo("a_gs", "approve") == []
-    http.decide("a_hz", "approve")
+    assert inst["status"] == "completed"
+    assert inst["data"]["approval_decision"] == "rejected"
+    assert inst["data"]["cross_refusal"]["rule"] == "R28"
     http.clock("2026-04-01T00:00:00+08:00")
-    assert http.run_due() == 1
-    assert http.holdings(lessee)["balances"] == {"COD": "2.0000"}
+    assert http.run_due() == 0
+    assert http.holdings(lessor)["balances"] == {"COD": "10.0000"}
     assert_books_balance()
 
 
