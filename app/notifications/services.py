@@ -68,7 +68,12 @@ def candidates(session: Session, task: HumanTask) -> list[int]:
 def _notify(session: Session, *, user_ids, kind: str, ref: str, title: str, link: str | None,
             now: datetime) -> int:
     """Add one notification per user unless (user, kind, ref) exists already."""
-    user_ids = sorted(set(user_ids))
+    wanted = {u for u in user_ids if u}
+    if not wanted:
+        return 0
+    # only existing, active users (an engine actor id need not be a user)
+    user_ids = sorted(session.scalars(select(User.id).where(
+        User.id.in_(wanted), User.active.is_(True))))
     if not user_ids:
         return 0
     seen = set(session.scalars(select(Notification.user_id).where(
@@ -105,17 +110,24 @@ def _on_flush(session: Session, _ctx, _instances) -> None:
     ]
     if not opened and not decided:
         return
+    try:
+        with session.no_autoflush:
+            _notify_flush(session, opened, decided)
+    except Exception:  # a notification must never stop a process step
+        log.exception("notifications for a flush failed")
+
+
+def _notify_flush(session: Session, opened: list[HumanTask], decided: list[HumanTask]) -> None:
     now = clock.now()
-    with session.no_autoflush:
-        for task in opened:
-            _notify(session, user_ids=candidates(session, task), kind="task", ref=task.id,
-                    title=_subject(task), link=task_link(task.id), now=now)
-        for task in decided:
-            audience = [u for u in _instance_audience(session, task.instance_id)
-                        if u != task.completed_by]
-            _notify(session, user_ids=audience, kind="decision", ref=task.id,
-                    title=_subject(task), link=f"/my/applications#app-{task.instance_id}",
-                    now=now)
+    for task in opened:
+        _notify(session, user_ids=candidates(session, task), kind="task", ref=task.id,
+                title=_subject(task), link=task_link(task.id), now=now)
+    for task in decided:
+        audience = [u for u in _instance_audience(session, task.instance_id)
+                    if u != task.completed_by]
+        _notify(session, user_ids=audience, kind="decision", ref=task.id,
+                title=_subject(task), link=f"/my/applications#app-{task.instance_id}",
+                now=now)
 
 
 def _changed(obj) -> set[str]:

@@ -204,3 +204,10 @@ def test_the_worker_round_runs_the_sweep_at_most_every_interval(app, make_task, 
     clock.set_now(monday + timedelta(minutes=6))
     run_round()
     assert len(notes(staff["reviewer"], "overdue")) == 2
+
+
+def test_R7_engine_step_notifies_the_handlers_of_the_county(staff, start_allocation):
+    start_allocation(staff["handler"])  # the first step (draft) is the handler's in county A
+    mine = notes(staff["handler"], "task")
+    assert len(mine) == 1 and "拟定核定量" in mine[0].title
+    assert notes(staff["other_county"]) == [] and notes(staff["reviewer"]) == []
