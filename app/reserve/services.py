@@ -378,8 +378,9 @@ def expire_lots(*, today: date | None = None) -> int:
 
 
 def remind_expiring(*, today: date | None = None) -> int:
-    """Remind units 60 days before their rights expire: one `expiry_reminder` notice per lot
-    (an audit event addressed to the unit), once. Returns how many were sent."""
+    """Remind units 60 days before their rights expire, once per lot: an `expiry_reminder` audit
+    event addressed to the unit (the API's list) and a `due_soon` notification to each of its
+    users. Returns how many lots were reminded of."""
     today = today or clock.today()
     horizon = today + timedelta(days=REMIND_DAYS)
     lots_due = db.session.scalars(
@@ -387,6 +388,9 @@ def remind_expiring(*, today: date | None = None) -> int:
                                 RightsLot.valid_to >= today, RightsLot.valid_to <= horizon,
                                 RightsLot.balance > 0, RightsLot.temporary.is_(False))
         .order_by(RightsLot.id)).all()
+    from app.auth.models import User
+    from app.notifications.models import Notification
+
     sent = 0
     for lot in lots_due:
         already = db.session.scalar(
@@ -401,6 +405,15 @@ def remind_expiring(*, today: date | None = None) -> int:
                     "valid_to": lot.valid_to.isoformat(),
                     "subject": f"您持有的 {lot.pollutant} 排污权 {fmt_tonnes(lot.balance)} 吨将于 "
                                f"{lot.valid_to.isoformat()} 到期，请及时申请延续"}))
+        # and in each of the unit's users' notifications (a deadline approaching)
+        users = db.session.scalars(select(User.id).where(
+            User.enterprise_id == lot.enterprise_id, User.active.is_(True))).all()
+        for user_id in users:
+            db.session.add(Notification(
+                user_id=user_id, kind="due_soon", ref=f"expiry:lot:{lot.id}",
+                title=f"排污权即将到期：{lot.pollutant} {fmt_tonnes(lot.balance)} 吨，"
+                      f"有效期至 {lot.valid_to.isoformat()}，请及时申请延续",
+                link=None, created_at=clock.now()))
         sent += 1
     db.session.flush()
     return sent

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from sqlalchemy import select
 
 from app.common import clock
 from app.errors import RuleViolation
 from app.extensions import db
 from app.ledger import services as ledger
+from app.notifications.models import Notification
 from app.reserve import services
 
 
@@ -53,16 +55,21 @@ def test_R35_major_projects_sort_first():
     assert [a["id"] for a in sorted(apps, key=services.sale_priority)] == [2, 3, 1]
 
 
-def test_R37_worker_records_expiry_once_a_day_and_reminds_60_days_ahead(day, make_enterprise):
+def test_R37_worker_records_expiry_once_a_day_and_reminds_60_days_ahead(day, make_enterprise,
+                                                                        make_user):
     from app.engine.worker import run_round
 
     ent = make_enterprise()
+    user = make_user(roles=("enterprise",), enterprise=ent)
     lot = _lot(ent.id, "5", valid_to=date(2026, 4, 30), acquisition="paid")
     services._last_sweep.clear()
     run_round()  # 2026-03-02: 59 days ahead → reminded
     assert [r["lot_id"] for r in services.reminders(enterprise_id=ent.id)] == [lot.id]
     run_round()
     assert len(services.reminders(enterprise_id=ent.id)) == 1
+    notes = db.session.scalars(select(Notification).where(
+        Notification.user_id == user.id, Notification.ref == f"expiry:lot:{lot.id}")).all()
+    assert len(notes) == 1 and "2026-04-30" in notes[0].title
     clock.set_now(datetime(2026, 5, 1, 0, 0, tzinfo=clock.SHANGHAI))
     assert ledger.balances(ent.id) == {}  # stops counting on the day
     run_round()
