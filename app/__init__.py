@@ -81,8 +81,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.notifications.views import bp as notifications_bp
     from app.public.views import bp as public_bp
     from app.reserve.views import bp as reserve_bp
+    from app.trading.views import bp as trading_bp
 
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never cookies
     for bp in (auth_bp, inbox_bp, admin_bp, public_bp, allocation_bp, api_bp, notifications_bp,
-               dashboard_bp, enterprise_portal_bp, reserve_bp):
+               dashboard_bp, enterprise_portal_bp, reserve_bp, trading_bp):
         app.register_blueprint(bp)

@@ -19,4 +19,5 @@ from app.api import (  # noqa: E402,F401
     reserve,
     tasks,
     test_clock,
+    trading,
 )

@@ -236,3 +236,30 @@ def public_certificate(*, number: str) -> dict:
 
 def certificate_of(instance_id: int) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.instance_id == instance_id))
+
+
+def _party_name(account: str) -> str:
+    owner = ledger.Owner.parse(account)
+    if owner.kind == "enterprise":
+        unit = db.session.get(Enterprise, owner.enterprise_id)
+        return unit.name if unit else account
+    from app.common.regions import bureau_of
+
+    return f"{bureau_of(owner.region_code).name}（政府储备）"
+
+
+def contract_terms(inst: ProcessInstance) -> dict:
+    """R24: the contract's terms, from the template's fields and the trade's summary."""
+    summary = inst.summary or {}
+    return {
+        "instance_id": inst.id, "business_key": inst.business_key,
+        "buyer": _party_name(f"enterprise:{summary.get('buyer_id')}"),
+        "seller": _party_name(summary.get("seller") or ""),
+        "amounts": summary.get("amounts") or {}, "method": summary.get("method"),
+        "price_per_tonne": summary.get("price_per_tonne"),
+        "total_price": summary.get("total_price"),
+        "signed_at": summary.get("contract_signed_at"),
+        "settle_due_at": summary.get("settle_due_at"),
+        "project": summary.get("project") or {},
+        "certificate": summary.get("certificate"),
+    }

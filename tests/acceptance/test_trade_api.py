@@ -130,3 +130,51 @@ def test_R24_settlement_deadline_missed_is_escalated(http):
     # escalated, not dropped: the bureau can still confirm
     http.do("h_ca", "confirm_settlement", {"settlement_reference": "JS-late"})
     assert http.call("GET", f"/instances/{iid}", unit)["data"]["certificate"]
+
+
+def test_R24_R25_R39_contract_mediation_and_pages(http, client):
+    seller, seller_user = http.enterprise(XIHU)
+    buyer, unit = http.enterprise(XIHU)
+    outsider, stranger = http.enterprise(XIHU)
+    http.lot(seller, "COD", "5.0000")
+    iid = http.start(unit, seller, {"COD": "1.0000"}, "5000.00")["id"]
+    contract = http.call("GET", f"/trades/{iid}/contract", unit)
+    assert contract["amounts"] == {"COD": "1.0000"} and contract["total_price"] == "5000.00"
+    assert contract["print_url"].endswith(f"/trading/trades/{iid}/contract")
+    http.call("GET", f"/trades/{iid}/contract", stranger, expect=404)
+    # R25: buyer, seller and the bureau may each ask for mediation while the trade is open
+    http.call("POST", f"/trades/{iid}/mediation", unit, expect=422, json={"reason": ""})
+    for who, party in ((unit, "buyer"), (seller_user, "seller"), ("h_xihu", "bureau")):
+        row = http.call("POST", f"/trades/{iid}/mediation", who, expect=201,
+                        json={"reason": "价款争议"})
+        assert row["party"] == party and row["status"] == "open"
+    http.call("POST", f"/trades/{iid}/mediation", stranger, expect=404, json={"reason": "x"})
+    assert len(http.call("GET", f"/trades/{iid}/mediation", unit)["items"]) == 3
+    http.do("h_xihu", "certify", {"certify_decision": "refused", "opinion": "不予认定"})
+    assert http.call("GET", f"/instances/{iid}", unit)["data"]["outcome"] == "refused"
+    err = http.call("POST", f"/trades/{iid}/mediation", unit, expect=409,
+                    json={"reason": "晚了"})["error"]
+    assert err["rule"] == "R25"
+    # the public verification page
+    assert client.get("/public/certificates?number=PWQ-2026-330106-000009-AAAAAAAAAA"
+                      ).status_code == 404
+    assert client.get("/public/certificates").status_code == 200
+
+
+def test_R24_R39_printable_contract_and_certificate_pages(http, client, login):
+    from app.auth.services import find_user
+
+    buyer, unit = http.enterprise(CHANGAN)
+    http.lot(f"reserve:{CHANGAN}", "SO2", "2.0000")
+    iid = http.start(unit, f"reserve:{CHANGAN}", {"SO2": "0.5000"}, "6000.00")["id"]
+    login(client, find_user(unit))
+    page = client.get(f"/trading/trades/{iid}/contract")
+    assert page.status_code == 200 and "6000.00" in page.text
+    assert client.get(f"/trading/trades/{iid}/certificate").status_code == 404
+    http.do(unit, "sign_contract", {"contract_decision": "sign"})
+    http.do("h_ca", "confirm_settlement", {"settlement_reference": "JS-3"})
+    number = http.call("GET", f"/instances/{iid}", unit)["data"]["certificate"]
+    page = client.get(f"/trading/trades/{iid}/certificate")
+    assert page.status_code == 200 and number in page.text
+    public = client.get(f"/public/certificates/{number}")
+    assert public.status_code == 200 and number in public.text

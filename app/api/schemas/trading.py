@@ -1,0 +1,38 @@
+"""Marshmallow schemas of the trading API: mediation requests (R25), the contract (R24) and
+certificates (R39)."""
+from marshmallow import Schema, fields, validate
+
+from app.api.schemas.common import LocalTime
+
+
+class MediationRequestInSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class MediationRequestSchema(Schema):
+    id = fields.Integer()
+    instance_id = fields.Integer()
+    party = fields.String(metadata={"description": "buyer | seller | bureau"})
+    reason = fields.String()
+    status = fields.String()
+    filed_at = LocalTime()
+
+
+class MediationListSchema(Schema):
+    items = fields.List(fields.Nested(MediationRequestSchema))
+
+
+class TradeContractSchema(Schema):
+    """The contract drawn from the template (R24), with its printable page."""
+
+    instance_id = fields.Integer()
+    business_key = fields.String(allow_none=True)
+    buyer = fields.String()
+    seller = fields.String()
+    amounts = fields.Dict(keys=fields.String(), values=fields.String())
+    method = fields.String()
+    price_per_tonne = fields.String()
+    total_price = fields.String()
+    signed_at = fields.String(allow_none=True)
+    settle_due_at = fields.String(allow_none=True)
+    print_url = fields.String()
