@@ -142,6 +142,11 @@ def summarize(data: dict) -> dict:
         out["approving_region"] = data["superior_region"]
     if data.get("cross_refusal"):
         out["refusal"] = data["cross_refusal"]
+    if out["outcome"] is None and (  # ended at a refusing step (R19 certification, review, R26)
+            data.get("certify_decision") == "refused"
+            or data.get("review_decision") == "rejected"
+            or data.get("approval_decision") == "rejected"):
+        out["outcome"] = "refused"
     return out
 
 

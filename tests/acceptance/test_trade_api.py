@@ -29,8 +29,8 @@ def test_R19_R22_R24_R37_R39_same_county_surplus_transfer_end_to_end(http):
     http.do("h_xihu", "certify", {"certify_decision": "certified", "opinion": "可交易"})
     assert http.active(iid) == ["subject_review"]
     http.do("r_xihu", "subject_review", {"review_decision": "approved", "opinion": "符合"})
-    assert http.active(iid) == ["pay_deposit"]
-    http.do(unit, "pay_deposit", {"deposit_reference": "BZJ-001"})
+    assert http.active(iid) == ["confirm_deposit"]
+    http.do("h_xihu", "confirm_deposit", {"deposit_reference": "BZJ-001"})
     data = http.call("GET", f"/instances/{iid}", unit)["data"]
     assert data["deposit"]["status"] == "held" and data["deposit"]["amount"] == "3000.00"
 
@@ -110,7 +110,7 @@ def test_R29_one_tonne_is_not_green(http):
     assert http.active(inst["id"]) == ["subject_review"]
     assert http.todo("r_ca", "subject_review")[0]["instance_id"] == inst["id"]
     http.do("r_ca", "subject_review", {"review_decision": "approved", "opinion": "符合"})
-    assert http.active(inst["id"]) == ["pay_deposit"]
+    assert http.active(inst["id"]) == ["confirm_deposit"]
 
 
 def test_R24_settlement_deadline_missed_is_escalated(http):

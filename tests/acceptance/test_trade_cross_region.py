@@ -42,7 +42,7 @@ def test_R9_R26_cross_county_trade_approved_by_the_city_bureau(http):
     http.call("POST", f"/tasks/{task['id']}/complete", "r_sc", expect=404,
               json={"data": {"approval_decision": "approved", "opinion": "同意"}})
     http.do("r_hz", "approve_cross_region", {"approval_decision": "approved", "opinion": "同意"})
-    assert http.active(iid) == ["pay_deposit"]
+    assert http.active(iid) == ["confirm_deposit"]
 
 
 def test_R9_R26_cross_city_trade_approved_by_the_province_bureau(http):
@@ -66,7 +66,7 @@ def test_R26_same_county_trade_skips_cross_region_approval(http):
     http.lot(seller, "NOx", "4.0000")
     iid = http.start(unit, seller, {"NOx": "2.0000"}, "6500.00")["id"]
     _through_review(http, unit, "h_ca", "r_ca")
-    assert http.active(iid) == ["pay_deposit"]
+    assert http.active(iid) == ["confirm_deposit"]
 
 
 def test_R28_water_pollutant_across_water_systems_refused_in_zhejiang(http):
@@ -125,7 +125,7 @@ def test_R21_surplus_under_fee_standard_offers_priority_buyback_in_zhejiang(http
     iid = http.start(unit, seller, {"COD": "1.0000"}, "3500.00")["id"]
     _through_review(http, unit, "h_xihu", "r_xihu")
     http.do("h_xihu", "priority_buyback", {"buyback_decision": "decline", "opinion": "放弃"})
-    assert http.active(iid) == ["pay_deposit"]
+    assert http.active(iid) == ["confirm_deposit"]
 
 
 def test_R20_zhejiang_reserve_sale_by_public_bidding_at_the_fee_standard(http):
