@@ -176,6 +176,9 @@ def seed_demo() -> list[Login]:
     from app.allocation.demo import seed_allocations
 
     seed_allocations(enterprises)  # allocations in every state (needs bpmn/ deployed)
+    from app.trading.demo import seed_trades
+
+    seed_trades(enterprises)  # trades awaiting certification and subject review (R19, R20)
     return logins
 
 

@@ -1,0 +1,48 @@
+"""Demo trades for `flask erflow seed-demo` (needs the trade diagrams deployed): a reserve sale by
+auction at the fee standard awaiting the subject review (R20), and a surplus transfer awaiting
+the tradable-amount certification (R19)."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from app import engine
+from app.auth.models import Enterprise, User
+from app.engine.models import ProcessInstance, ProcessVersion
+from app.extensions import db
+from app.ledger import services as ledger
+
+XIHU = "330106"
+
+
+def _uid(username: str) -> int | None:
+    return db.session.scalar(select(User.id).where(User.username == username))
+
+
+def seed_trades(enterprises: dict[str, Enterprise]) -> int:
+    """Start the demo trades once; returns how many were started."""
+    if db.session.scalar(select(ProcessVersion.id).where(ProcessVersion.key == "trade")
+                         .limit(1)) is None:
+        return 0
+    if db.session.scalar(select(ProcessInstance.id).where(ProcessInstance.key == "trade")
+                         .limit(1)) is not None:
+        return 0
+    buyer, seller = enterprises["zhijiang_chem"], enterprises["xixi_power"]
+    term = {"valid_from": date(2026, 1, 1), "valid_to": date(2030, 12, 31)}
+    ledger.register_lot(owner=f"reserve:{XIHU}", pollutant="COD", tonnes="10.0000",
+                        acquisition="free", **term)
+    ledger.register_lot(owner=seller.id, pollutant="SO2", tonnes="6.0000", acquisition="paid",
+                        **term)
+    actor = _uid("zhijiang_chem")
+    starts = [
+        {"seller": f"reserve:{XIHU}", "amounts": {"COD": "1.5000"}, "method": "auction",
+         "price_per_tonne": "4200.00",
+         "project": {"name": "精细化工扩建项目", "substitution": {"COD": "1.5000"}}},
+        {"seller": str(seller.id), "amounts": {"SO2": "2.0000"}, "method": "agreement",
+         "price_per_tonne": "1500.00",
+         "project": {"name": "导热油炉改造项目", "substitution": {"SO2": "2.0000"}}},
+    ]
+    for data in starts:
+        engine.start("trade", data, actor_id=actor, enterprise_id=buyer.id)
+    return len(starts)
