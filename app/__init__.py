@@ -15,6 +15,9 @@ def create_app(config: dict | str | None = None) -> Flask:
     if isinstance(config, dict):
         app.config.update(config)
     os.makedirs(app.instance_path, exist_ok=True)
+    from app.ops import bound_integer_ids
+
+    bound_integer_ids(app)  # before any route is registered
 
     from app import extensions
 
