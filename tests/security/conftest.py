@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from werkzeug.routing import Rule
+from werkzeug.routing import NumberConverter, Rule
 
 # Reachable without login, on purpose: the login form and token endpoint, the public disclosure
 # pages and API (R38, R39), the OpenAPI document, liveness/readiness probes, static files, the
@@ -15,7 +15,7 @@ PUBLIC_ENDPOINTS = {
 }
 PUBLIC_BLUEPRINTS = {"public"}
 ROLES = ("enterprise", "handler", "reviewer", "approver", "admin")
-PLACEHOLDER = {"integer": "999999", "unicode": "x", "path": "x"}
+PLACEHOLDER = {"integer": "999999", "unicode": "x"}
 
 
 def is_public(rule: Rule) -> bool:
@@ -26,8 +26,8 @@ def placeholder_url(rule: Rule, **values: str) -> str:
     """The rule's path with each argument replaced by `values[name]` or a placeholder."""
     path = rule.rule
     for name, converter in rule._converters.items():
-        kind = type(converter).__name__.replace("Converter", "").lower()
-        value = values.get(name, PLACEHOLDER.get(kind, "x"))
+        kind = "integer" if isinstance(converter, NumberConverter) else "unicode"
+        value = values.get(name, PLACEHOLDER[kind])
         for pattern in (f"<{name}>", f"<int:{name}>", f"<path:{name}>", f"<string:{name}>"):
             path = path.replace(pattern, value)
     return path
