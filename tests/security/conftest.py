@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import pytest
-from werkzeug.routing import NumberConverter, Rule
+from werkzeug.routing import Rule
+from werkzeug.routing.converters import NumberConverter
 
 # Reachable without login, on purpose: the login form and token endpoint, the public disclosure
 # pages and API (R38, R39), the OpenAPI document, liveness/readiness probes, static files, the
