@@ -3,8 +3,7 @@
 - A task opened → every user who may work on it: its role in its region (bureau lanes), or the
   users of its enterprise (enterprise lane). Created in the same flush as the human_task row
   (a `before_flush` listener on the session, so the engine needs no call into this domain).
-- A bureau task completed (a review decision) → the users of the instance's enterprise and the
-  user who started it.
+- A reviewer's or approver's task completed (a decision) → the users of the instance's enterprise.
 - Deadlines (R4/R5): `sweep(now=…)` notifies a task's assignee (or its candidates) when ≤ 3 working
   days are left (`due_soon`) and when it is overdue (`overdue`); each (user, kind, task) once.
 - `deliver_mail()` mails unmailed notifications of users with an e-mail address through
@@ -89,15 +88,16 @@ def _notify(session: Session, *, user_ids, kind: str, ref: str, title: str, link
     return added
 
 
+DECIDING_ROLES = ("reviewer", "approver")  # a handler's draft is not a decision
+
+
 def _instance_audience(session: Session, instance_id: int) -> list[int]:
+    """The applicant: the users of the instance's enterprise."""
     inst = session.get(ProcessInstance, instance_id)
-    if inst is None:
+    if inst is None or not inst.enterprise_id:
         return []
-    ids = [inst.started_by] if inst.started_by else []
-    if inst.enterprise_id:
-        ids += session.scalars(select(User.id).where(
-            User.enterprise_id == inst.enterprise_id, User.active.is_(True)))
-    return ids
+    return list(session.scalars(select(User.id).where(
+        User.enterprise_id == inst.enterprise_id, User.active.is_(True))))
 
 
 def _on_flush(session: Session, _ctx, _instances) -> None:
@@ -105,7 +105,7 @@ def _on_flush(session: Session, _ctx, _instances) -> None:
     opened = [o for o in session.new if isinstance(o, HumanTask) and o.state == "open"]
     decided = [
         o for o in session.dirty
-        if isinstance(o, HumanTask) and o.state == "completed" and o.role != "enterprise"
+        if isinstance(o, HumanTask) and o.state == "completed" and o.role in DECIDING_ROLES
         and "state" in _changed(o)
     ]
     if not opened and not decided:

@@ -46,14 +46,22 @@ def test_enterprise_lane_task_notifies_the_enterprise_users(make_task, make_user
 
 def test_bureau_completion_notifies_the_applicant_as_a_decision(make_task, make_user, staff,
                                                                 monday):
+    from app.engine.models import ProcessInstance
+
     applicant = make_user(roles=["enterprise"])
-    task = make_task(started_by=applicant.id)
+    stranger = make_user(roles=["enterprise"])
+    task = make_task(started_by=staff["handler"].id)
+    db.session.get(ProcessInstance, task.instance_id).enterprise_id = applicant.enterprise_id
+    draft = make_task(role="handler")
+    db.session.get(ProcessInstance, draft.instance_id).enterprise_id = applicant.enterprise_id
+    draft.state, draft.completed_at = "completed", clock.now()  # a draft is no decision
     task.state, task.completed_at = "completed", clock.now()
     task.completed_by = staff["reviewer"].id
     db.session.commit()
     decided = notes(applicant, "decision")
     assert len(decided) == 1 and decided[0].ref == task.id
     assert notes(staff["reviewer"], "decision") == []  # never the one who decided
+    assert notes(staff["handler"], "decision") == [] and notes(stranger) == []
 
 
 def test_R4_R5_deadline_sweep_due_soon_then_overdue_each_once(make_task, staff, monday):
