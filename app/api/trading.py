@@ -29,7 +29,7 @@ def trade_contract(instance_id: int):
       responses:
         200: {content: {application/json: {schema: TradeContractSchema}}}
         401: {description: no valid token}
-        404: {description: no such trade, or the caller takes no part in it}
+        404: {description: no such trade (or the caller takes no part in it)}
     """
     inst = trading.get_trade(user=actor(), instance_id=instance_id)
     body = {**trading.contract_terms(inst),
@@ -49,7 +49,7 @@ def request_mediation(instance_id: int):
       responses:
         201: {content: {application/json: {schema: MediationRequestSchema}}}
         401: {description: no valid token}
-        404: {description: no such trade, or the caller takes no part in it}
+        404: {description: no such trade (or the caller takes no part in it)}
         409: {description: the trade has ended (R25)}
         422: {description: no reason given}
     """
@@ -70,7 +70,7 @@ def list_mediation(instance_id: int):
       responses:
         200: {content: {application/json: {schema: MediationListSchema}}}
         401: {description: no valid token}
-        404: {description: no such trade, or the caller takes no part in it}
+        404: {description: no such trade (or the caller takes no part in it)}
     """
     rows = trading.mediation_requests(user=actor(), instance_id=instance_id)
     return jsonify(MediationListSchema().dump({"items": rows}))
