@@ -107,6 +107,7 @@ def init_request_logging(app: Flask) -> None:
             access_log.info(
                 "%s %s %s", request.method, request.path, resp.status_code,
                 extra={
+                    "request_id": rid, "instance_id": _instance_id(),
                     "method": request.method, "path": request.path, "status": resp.status_code,
                     "duration_ms": round((time.perf_counter() - t0) * 1000, 2),
                     "user_id": getattr(user, "id", None),
