@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.common import clock
-from app.engine.models import HumanTask, ProcessInstance
+from app.engine.models import AuditEvent, HumanTask, ProcessInstance
 from app.extensions import db
 from app.inbox.presentation import process_name
 from app.inbox.queries import light
@@ -22,6 +22,7 @@ class Application:
     process: str
     ours: list[dict] = field(default_factory=list)  # open enterprise-lane tasks: we must act
     bureau: list[dict] = field(default_factory=list)  # open bureau tasks: the bureau is acting
+    decided: bool = False  # a review decision exists (printable)
 
     @property
     def state(self) -> str:
@@ -55,4 +56,10 @@ def my_applications(user: User, now: datetime | None = None, limit: int = 200) -
             app.ours.append(row)
         else:
             app.bureau.append(row)
+    events = db.session.execute(
+        select(AuditEvent.instance_id, AuditEvent.detail).where(
+            AuditEvent.instance_id.in_(list(apps)), AuditEvent.action == "task_completed"))
+    for instance_id, detail in events:
+        if (detail or {}).get("decision"):
+            apps[instance_id].decided = True
     return list(apps.values())

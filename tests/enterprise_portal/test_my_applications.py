@@ -54,3 +54,45 @@ def test_other_enterprises_applications_are_not_listed(client, login, make_task,
 def test_bureau_users_may_not_open_it(client, login, staff):
     login(client, staff["reviewer"])
     assert client.get("/my/applications").status_code == 403
+
+
+def _decide(task, actor, decision="refuse", opinion="材料不全，不符合条件"):
+    from app.common import clock
+    from app.engine.models import AuditEvent
+
+    db.session.add(AuditEvent(at=clock.now(), actor_id=actor.id, instance_id=task.instance_id,
+                              task_id=task.id, task_name="approve", action="task_completed",
+                              detail={"decision": decision, "opinion": opinion}))
+    db.session.commit()
+
+
+def test_review_decision_prints_with_bureau_and_number(client, login, make_task, make_user,
+                                                       staff, monday):
+    user = make_user(roles=["enterprise"])
+    task = _ours(make_task, user, title="审批", business_key="FP-2025-000042")
+    inst = db.session.get(ProcessInstance, task.instance_id)
+    inst.business_key = "FP-2025-000042"
+    db.session.commit()
+    login(client, user)
+    assert client.get(f"/documents/decisions/{inst.id}").status_code == 404  # nothing decided
+    _decide(task, staff["approver"])
+    assert "打印审查决定书" in client.get("/my/applications").get_data(as_text=True)
+    html = client.get(f"/documents/decisions/{inst.id}").get_data(as_text=True)
+    assert "审查决定书" in html and "FP-2025-000042-JD01" in html
+    assert "不予同意" in html and "材料不全，不符合条件" in html and "行政复议" in html
+    assert "@media print" in html
+    assert "Review decision" in client.get(
+        f"/documents/decisions/{inst.id}?lang=en").get_data(as_text=True)
+
+
+def test_R7_review_decision_of_another_enterprise_is_404(client, login, make_task, make_user,
+                                                         staff, monday):
+    owner = make_user(roles=["enterprise"])
+    task = _ours(make_task, owner)
+    _decide(task, staff["approver"])
+    login(client, make_user(roles=["enterprise"]))
+    assert client.get(f"/documents/decisions/{task.instance_id}").status_code == 404
+    login(client, staff["other_county"])  # another county's bureau
+    assert client.get(f"/documents/decisions/{task.instance_id}").status_code == 404
+    login(client, staff["reviewer"])  # the county's own bureau may print it
+    assert client.get(f"/documents/decisions/{task.instance_id}").status_code == 200
