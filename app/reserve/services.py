@@ -366,15 +366,25 @@ def describe(entry: LedgerEntry) -> HistoryRow:
 def expire_lots(*, today: date | None = None) -> int:
     """Record an `expiry` entry for every lot past its `valid_to` with tonnes left (R37): the
     tonnes leave to `external:expiry`. Balances already ignore such lots; this makes the books
-    say so. Returns how many lots expired."""
+    say so. A leased (temporary) lot goes back to its lessor's lot instead while that is still
+    valid (R31). Returns how many lots expired."""
     today = today or clock.today()
     due = db.session.scalars(
         select(RightsLot).where(RightsLot.valid_to < today, RightsLot.balance > 0)
         .order_by(RightsLot.id)).all()
+    expired = 0
     for lot in due:
+        origin = db.session.get(RightsLot, lot.origin_lot_id) if lot.origin_lot_id else None
+        if lot.temporary and origin is not None and origin.valid_to >= today:
+            # R31: leased rights past their term go back to the lessor, never expire with the
+            # lessee (the lease's own timer normally did this already)
+            ledger.move(from_lot_id=lot.id, to=ledger.Owner.of_lot(origin), tonnes=lot.balance,
+                        cause="return", to_lot_id=origin.id, note="租赁期满归还")
+            continue
         ledger.move(from_lot_id=lot.id, to="external:expiry", tonnes=lot.balance,
                     cause="expiry", note=f"{lot.valid_to.isoformat()} 有效期届满")
-    return len(due)
+        expired += 1
+    return expired
 
 
 def remind_expiring(*, today: date | None = None) -> int:

@@ -3,6 +3,7 @@ runs, the 60-day reminder, fraud marking."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -84,3 +85,19 @@ def test_R36_mark_fraud_sets_the_credit_flag(day, make_enterprise):
     services.mark_fraud(enterprise_id=ent.id, instance_id=None)
     db.session.commit()
     assert "欺诈" in ent.credit_flag
+
+
+def test_R31_sweep_returns_a_leased_lot_to_its_lessor_instead_of_expiring_it(day,
+                                                                             make_enterprise):
+    lessor, lessee = make_enterprise(), make_enterprise()
+    own = _lot(lessor.id, "5", acquisition="paid")
+    moved = ledger.move(from_lot_id=own.id, to=lessee.id, tonnes="2", cause="lease",
+                        valid_from=date(2026, 3, 2), valid_to=date(2026, 3, 31),
+                        acquisition="lease", temporary=True)
+    db.session.commit()
+    clock.set_now(datetime(2026, 4, 1, 0, 0, tzinfo=clock.SHANGHAI))
+    assert services.expire_lots() == 0
+    db.session.commit()
+    assert ledger.balances(lessor.id) == {"COD": Decimal("5.0000")}
+    assert db.session.get(type(own), moved.to_lot_id).balance == 0
+    assert ledger.ledger_check() == []
