@@ -9,18 +9,19 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from app.auth.access import subtree_codes
-from app.auth.models import User
+from app.auth.models import Region, User
 from app.common import clock
 from app.engine.models import HumanTask, ProcessInstance, ProcessVersion, Timer
 from app.extensions import db
 from app.inbox.queries import light
 
 LIGHTS = ("red", "yellow", "green", "none")
+WINDOW_DAYS = 366  # handling time and on-time share: the last twelve months
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,19 @@ def scope(user: User) -> list[str] | None:
     if not user.region_code:
         return []
     return subtree_codes(user.region_code)
+
+
+def region_choices(user: User, current: str | None) -> list[Region]:
+    """Regions to narrow the dashboard to: the chosen (or the user's own) region and the regions
+    right below it; provinces for an administrator without a region."""
+    base = current or user.region_code
+    if base is None:
+        return list(db.session.scalars(select(Region).where(Region.level == "province")
+                                       .order_by(Region.code)))
+    here = db.session.get(Region, base)
+    below = db.session.scalars(select(Region).where(Region.parent_code == base)
+                               .order_by(Region.code)).all()
+    return ([here] if here else []) + list(below)
 
 
 def _in_scope(query, column, regions: list[str] | None):
@@ -72,11 +86,16 @@ def overdue_per_reviewer(regions: list[str] | None, now: datetime | None = None,
                   key=lambda b: -b.value)
 
 
-def median_hours_per_step(regions: list[str] | None) -> list[Bar]:
-    """Median hours from a task opening to its completion, per step (completed tasks)."""
+def _since(now: datetime | None) -> datetime:
+    return (now or clock.now()) - timedelta(days=WINDOW_DAYS)
+
+
+def median_hours_per_step(regions: list[str] | None, now: datetime | None = None) -> list[Bar]:
+    """Median hours from a task opening to its completion, per step (tasks completed in the
+    last WINDOW_DAYS)."""
     q = _in_scope(select(HumanTask.title, HumanTask.name, HumanTask.created_at,
                          HumanTask.completed_at)
-                  .where(HumanTask.state == "completed", HumanTask.completed_at.is_not(None),
+                  .where(HumanTask.state == "completed", HumanTask.completed_at >= _since(now),
                          HumanTask.role != "enterprise"), HumanTask.region_code, regions)
     spans: dict[str, list[float]] = defaultdict(list)
     for title, name, created, done in db.session.execute(q):
@@ -85,10 +104,11 @@ def median_hours_per_step(regions: list[str] | None) -> list[Bar]:
             for step, v in sorted(spans.items())]
 
 
-def sla_by_month(regions: list[str] | None) -> list[Bar]:
-    """Share (percent) of tasks with a deadline completed on time, by month of completion."""
+def sla_by_month(regions: list[str] | None, now: datetime | None = None) -> list[Bar]:
+    """Share (percent) of tasks with a deadline completed on time, by month of completion (the
+    last WINDOW_DAYS)."""
     q = _in_scope(select(HumanTask.completed_at, HumanTask.due_at)
-                  .where(HumanTask.state == "completed", HumanTask.completed_at.is_not(None),
+                  .where(HumanTask.state == "completed", HumanTask.completed_at >= _since(now),
                          HumanTask.due_at.is_not(None)), HumanTask.region_code, regions)
     months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for done, due in db.session.execute(q):

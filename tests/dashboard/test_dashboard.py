@@ -71,3 +71,17 @@ def test_worker_lag_counts_due_timers(make_task, monday):
     lag = queries.worker_lag(clock.now())
     assert lag["due_timers"] == 1 and lag["lag_seconds"] == 90
     assert COUNTY_A  # fixtures loaded
+
+
+def test_R7_region_filter_stays_within_the_jurisdiction(client, login, make_task, staff, monday):
+    make_task(title="西湖初审")
+    make_task(title="拱墅初审", region_code=COUNTY_B)
+    login(client, staff["city"])
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "西湖初审" in html and "拱墅初审" in html
+    assert f'value="{COUNTY_A}"' in html  # the counties below the city are offered
+    html = client.get(f"/dashboard?region={COUNTY_A}").get_data(as_text=True)
+    assert "西湖初审" in html and "拱墅初审" not in html
+    login(client, staff["reviewer"])  # a county may not look at its neighbour
+    assert client.get(f"/dashboard?region={COUNTY_B}").status_code == 404
+    assert "<table" in html and "以表格查看数据" in html  # the figures behind the chart
