@@ -24,6 +24,7 @@ from app.common import clock
 from app.common.money import fmt_tonnes, to_tonnes
 from app.common.regions import common_superior
 from app.engine.hooks import register_process, register_script_function
+from app.engine.models import AuditEvent
 from app.engine.types import StartSpec
 from app.errors import RuleViolation, ValidationFailed
 from app.extensions import db
@@ -217,10 +218,18 @@ def prepare_start(data: dict, actor) -> StartSpec:
 def lease_out(lessor_id: int, lessee_id: int, amounts: dict, starts_on: str, ends_on: str
               ) -> list[dict]:
     """Script function (R31, R37): move the leased tonnes from the lessor's own lots to new
-    temporary lots of the lessee valid over the term (cause `lease`)."""
+    temporary lots of the lessee valid over the term (cause `lease`). When the lessor no longer
+    holds them the lease fails (no legs, a `lease_failed` history entry) instead of stopping."""
     instance_id = engine.current_instance_id()
     start, end = date.fromisoformat(starts_on), date.fromisoformat(ends_on)
-    check_available(int(lessor_id), amounts, start, end)
+    try:
+        check_available(int(lessor_id), amounts, start, end)
+    except ValidationFailed as exc:
+        # the lessor no longer holds the tonnes (sold since approval): the lease fails, on record
+        db.session.add(AuditEvent(at=clock.now(), instance_id=instance_id, action="lease_failed",
+                                  detail={"rule": "R31", "message": exc.message,
+                                          "fields": exc.fields}))
+        return []
     legs: list[dict] = []
     for pollutant, tonnes in amounts.items():
         left = Decimal(tonnes)

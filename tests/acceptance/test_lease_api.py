@@ -265,3 +265,29 @@ def test_R31_refused_lease_moves_nothing(http):
     assert http.run_due() == 0
     assert http.holdings(lessor)["balances"] == {"COD": "10.0000"}
     assert_books_balance()
+
+
+def test_R31_lease_fails_on_record_when_the_lessor_no_longer_holds_the_tonnes(http):
+    http.clock("2026-02-20T09:00:00+08:00")
+    lessor, lessor_user = http.enterprise()
+    lessee, _ = http.enterprise()
+    http.lot(lessor, tonnes="3")
+    inst = http.call("POST", "/processes/lease/instances", lessor_user, expect=201, json={
+        "data": {"lessee": lessee, "amounts": {"COD": "3"}, "starts_on": "2026-04-01",
+                 "ends_on": "2026-09-30"}})
+    http.decide("a_xihu", "approve")
+    # the county reserve takes 2 t before the term starts (a recovery of the paid rights)
+    http.call("POST", "/processes/recovery/instances", "h_xihu", expect=201, json={
+        "data": {"enterprise_id": lessor, "reason": "not_started", "amounts": {"COD": "2"}}})
+    http.decide("a_xihu", "approve")
+    http.clock("2026-04-01T00:00:00+08:00")
+    assert http.run_due() == 1
+    state = http.call("GET", f"/instances/{inst['id']}", lessor_user)
+    assert state["status"] == "running" and state["data"]["status"] == "failed"
+    assert "lease_failed" in [h["action"] for h in state["history"]]
+    assert http.holdings(lessee)["balances"] == {}
+    http.clock("2026-10-01T00:00:00+08:00")
+    assert http.run_due() == 1
+    assert http.call("GET", f"/instances/{inst['id']}", lessor_user)["status"] == "completed"
+    assert http.holdings(lessor)["balances"] == {"COD": "1.0000"}
+    assert_books_balance()
