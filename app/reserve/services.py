@@ -38,6 +38,7 @@ RECOVERY_REASONS = {  # R33, R36: free recovery (无偿收回)
 # Reasons that recover only freely acquired rights (R33); the others take any rights concerned.
 FREE_ONLY_REASONS = ("closure", "bankruptcy", "ban", "moved")
 REMIND_DAYS = 60
+RESERVE_SALE_YEARS = 5  # R22: rights sold from a reserve are valid 5 years from the sale
 
 
 # -- shared helpers ------------------------------------------------------------------------------
@@ -294,12 +295,15 @@ def sell_from_reserve(*, region_code: str, enterprise_id: int, amounts: dict[str
                       price_per_tonne: Decimal | str | None = None,
                       instance_id: int | None = None, actor_id: int | None = None) -> dict:
     """A reserve sale to a unit (R33–R34, R37): covered from the superior reserves first when
-    short (R34), then moved to the unit as paid rights (cause `trade`)."""
+    short (R34), then moved to the unit as paid rights (cause `trade`) valid five years from
+    the sale (R22, as a reserve sale by trade)."""
     ent = db.session.get(Enterprise, enterprise_id)
     if ent is None:
         raise ValidationFailed("排污单位不存在", fields={"enterprise_id": ["排污单位不存在"]})
     covers: list[dict] = []
     legs: list[dict] = []
+    today = clock.today()
+    valid_to = today.replace(year=today.year + RESERVE_SALE_YEARS) - timedelta(days=1)  # R22
     for pollutant, tonnes in amounts.items():
         covers += cover(region_code=region_code, pollutant=pollutant, tonnes=tonnes,
                         instance_id=instance_id, actor_id=actor_id)
@@ -310,10 +314,10 @@ def sell_from_reserve(*, region_code: str, enterprise_id: int, amounts: dict[str
             part = min(left, lot.balance)
             moved = ledger.move(from_lot_id=lot.id, to=ledger.Owner(
                 "enterprise", enterprise_id=enterprise_id), tonnes=part, cause="trade",
-                acquisition="paid", instance_id=instance_id, actor_id=actor_id,
-                note="政府储备出让")
+                valid_from=today, valid_to=valid_to, acquisition="paid",
+                instance_id=instance_id, actor_id=actor_id, note="政府储备出让")
             legs.append({"pollutant": pollutant, "tonnes": fmt_tonnes(part),
-                         "lot_id": moved.to_lot_id})
+                         "lot_id": moved.to_lot_id, "valid_to": valid_to.isoformat()})
             left -= part
     price = to_yuan(price_per_tonne) if price_per_tonne not in (None, "") else None
     return {"region_code": region_code, "enterprise_id": enterprise_id, "amounts": amounts,

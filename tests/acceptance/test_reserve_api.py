@@ -86,6 +86,9 @@ def test_R34_county_sale_topped_up_from_the_city_reserve(http):
     assert cover == {**cover, "from_region": "330100", "to_region": "330106", "tonnes": "2.0000",
                      "kind": "调配交易"}
     assert http.holdings(buyer)["balances"] == {"COD": "3.0000"}
+    # R22: reserve rights sold are valid five years from the sale
+    assert {(lot["valid_from"], lot["valid_to"], lot["acquisition"])
+            for lot in http.holdings(buyer)["lots"]} == {("2026-03-02", "2031-03-01", "paid")}
     assert http.call("GET", "/reserves/330106", "h_xihu")["balances"] == {"COD": "0.0000"}
     assert http.call("GET", "/reserves/330100", "h_hz")["balances"] == {"COD": "3.0000"}
     city = http.call("GET", "/reserves/330100/history", "h_hz")["items"]

@@ -45,6 +45,7 @@ class ReserveSaleLegSchema(Schema):
     pollutant = fields.String()
     tonnes = fields.String()
     lot_id = fields.Integer()
+    valid_to = fields.String(metadata={"example": "2031-03-01"})
 
 
 class ReserveSaleSchema(Schema):
