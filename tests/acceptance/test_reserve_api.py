@@ -134,3 +134,24 @@ def test_R37_expiry_at_period_end_and_the_60_day_reminder(http):
         LedgerEntry.account == f"enterprise:{ent}").order_by(LedgerEntry.id)).all()
     assert causes == ["registration", "expiry"]
     assert_books_balance()
+
+
+def test_R33_buyback_filed_by_the_bureau_for_a_unit_and_a_refused_one(http):
+    http.clock("2026-03-02T09:00:00+08:00")
+    ent, unit = http.enterprise()
+    http.lot(ent, tonnes="5", acquisition="paid")
+    inst = http.call("POST", "/processes/buyback/instances", "h_xihu", expect=201, json={
+        "data": {"enterprise_id": ent, "amounts": {"COD": "1"}, "price_per_tonne": "3000"}})
+    assert inst["data"]["enterprise_id"] == ent
+    # a bureau outside the unit's county cannot file it
+    http.call("POST", "/processes/buyback/instances", "h_gs", expect=403, json={
+        "data": {"enterprise_id": ent, "amounts": {"COD": "1"}, "price_per_tonne": "3000"}})
+    http.decide("h_xihu", "approve")
+    second = http.call("POST", "/processes/buyback/instances", unit, expect=201, json={
+        "data": {"amounts": {"COD": "1"}, "price_per_tonne": "3000"}})
+    http.decide("h_xihu", "approve", decision="refuse", opinion="储备已足")
+    refused = http.call("GET", f"/instances/{second['id']}", unit)
+    assert refused["status"] == "completed" and refused["data"]["legs"] == []
+    assert http.holdings(ent)["balances"] == {"COD": "4.0000"}
+    assert http.call("GET", "/reserves/330106", "h_xihu")["balances"] == {"COD": "1.0000"}
+    assert_books_balance()
