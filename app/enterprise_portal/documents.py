@@ -40,8 +40,8 @@ def latest_decision(*, user: User, instance_id: int) -> DecisionDocument:
         select(AuditEvent).where(AuditEvent.instance_id == inst.id,
                                  AuditEvent.action == "task_completed")
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())).all()
-    decided = [(n, e) for n, e in enumerate(reversed(events), start=1)
-               if (e.detail or {}).get("decision")]
+    decided = list(enumerate([e for e in reversed(events) if (e.detail or {}).get("decision")],
+                             start=1))  # the n-th decision of the application: -JD0n
     if not decided:
         raise NotFound("该申请尚无审查决定")
     seq, event = decided[-1]

@@ -118,3 +118,22 @@ def test_readme_inbox_screenshot(live_server, browser, screenshot):
         screenshot(page, "screens_readme_inbox", full_page=False)
     finally:
         context.close()
+
+
+def test_review_decision_print_page(live_server, page, login, screenshot):
+    from app.engine.models import AuditEvent, ProcessInstance
+
+    with live_server.app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "task_completed").order_by(AuditEvent.id)).all()
+        decided = [e.instance_id for e in events if (e.detail or {}).get("decision")]
+        assert decided, "the demo data has decided applications"
+        inst = db.session.get(ProcessInstance, decided[0])
+        instance_id, number = inst.id, inst.business_key
+    login(page, "xihu_approver", "demo1234")
+    page.goto(f"{live_server}/documents/decisions/{instance_id}")
+    doc = page.locator("[data-testid=decision-document]").inner_text()
+    assert "审查决定书" in doc and f"{number}-JD" in doc
+    page.emulate_media(media="print")
+    assert page.locator("nav.navbar").is_hidden()  # printed without the navigation
+    screenshot(page, "screens_decision_print")
