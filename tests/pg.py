@@ -56,11 +56,29 @@ class PgServer:
 
     def _execute(self, statement: sql.Composable) -> None:
         url = self.admin_url
-        with psycopg.connect(
-            host=url.host, port=url.port, user=url.username, password=url.password,
-            dbname=url.database or "postgres", autocommit=True, connect_timeout=10,
-        ) as conn:
-            conn.execute(statement)
+        try:
+            with psycopg.connect(
+                host=url.host, port=url.port, user=url.username, password=url.password,
+                dbname=url.database or "postgres", autocommit=True, connect_timeout=10,
+            ) as conn:
+                conn.execute(statement)
+        except psycopg.OperationalError as exc:
+            raise self._explain(exc) from exc
+
+    def _explain(self, exc: Exception) -> Exception:
+        """A server we started that stopped under us says why (its log's last lines)."""
+        if self._process is None or (self._process.poll() is None and not self._stopping()):
+            return exc
+        log = (self._workdir / "postgres.log").read_text(errors="replace").splitlines()
+        tail = "\n".join(line for line in log if "checkpoint" not in line)[-2000:]
+        return RuntimeError(
+            "the test PostgreSQL server stopped during the run (tests/pg.py stops it only at the "
+            f"end, so something else did); its log ends:\n{tail}"
+        )
+
+    def _stopping(self) -> bool:
+        log = self._workdir / "postgres.log"
+        return log.exists() and "shutdown request" in log.read_text(errors="replace")[-20000:]
 
     def create_template(self, build_schema) -> None:
         """Make the template database and let `build_schema(url)` create the tables in it."""
@@ -161,6 +179,14 @@ def _cluster_user() -> pwd.struct_passwd | None:
     return pwd.getpwnam("erflow-test")
 
 
+def _stop_with_parent() -> None:
+    """In the server's process before exec: a fast shutdown (SIGINT) when the process that started
+    it dies, so a killed test run leaves no server behind (Linux PR_SET_PDEATHSIG)."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGINT)
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -188,7 +214,8 @@ def _start_private_cluster() -> PgServer:
         args += ["-c", f"{key}={value}"]
     log = open(workdir / "postgres.log", "wb")  # kept open as long as the server runs
     process = subprocess.Popen(
-        args, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, **as_user
+        args, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        preexec_fn=_stop_with_parent, **as_user,
     )
     server = PgServer(
         URL.create("postgresql+psycopg", username="erflow", host="127.0.0.1", port=port,
