@@ -63,3 +63,17 @@ def my_applications(user: User, now: datetime | None = None, limit: int = 200) -
         if (detail or {}).get("decision"):
             apps[instance_id].decided = True
     return list(apps.values())
+
+
+def unpaid_fees(user: User) -> list[dict]:
+    """The enterprise's unpaid fee notices, soonest first, with their deadline light (R16)."""
+    from app.ledger.models import FeeNotice
+
+    if not user.enterprise_id:
+        return []
+    now = clock.now()
+    notices = db.session.scalars(select(FeeNotice).where(
+        FeeNotice.enterprise_id == user.enterprise_id, FeeNotice.status == "unpaid")
+        .order_by(FeeNotice.due_at)).all()
+    return [{"notice": n, "light": light(n.due_at, now)} for n in notices]
+

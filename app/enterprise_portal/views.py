@@ -15,7 +15,8 @@ bp = Blueprint("enterprise_portal", __name__, template_folder="templates")
 @page_auth("enterprise")
 def index():
     return render_template("enterprise_portal/index.html",
-                           apps=queries.my_applications(current_user))
+                           apps=queries.my_applications(current_user),
+                           fees=queries.unpaid_fees(current_user))
 
 
 @bp.get("/documents/decisions/<int:instance_id>")

@@ -5,7 +5,8 @@
   (a `before_flush` listener on the session, so the engine needs no call into this domain).
 - A reviewer's or approver's task completed (a decision) → the users of the instance's enterprise.
 - Deadlines (R4/R5): `sweep(now=…)` notifies a task's assignee (or its candidates) when ≤ 3 working
-  days are left (`due_soon`) and when it is overdue (`overdue`); each (user, kind, task) once.
+  days are left (`due_soon`) and when it is overdue (`overdue`); each (user, kind, task) once. The
+  same for unpaid fee notices (R16) to the enterprise's users.
 - `deliver_mail()` mails unmailed notifications of users with an e-mail address through
   ERFLOW_SMTP_HOST/PORT/FROM when the host is set.
 """
@@ -167,7 +168,28 @@ def sweep(*, now: datetime | None = None) -> int:
             continue
         added += _notify(db.session, user_ids=candidates(db.session, task), kind=kind,
                          ref=task.id, title=_subject(task), link=task_link(task.id), now=now)
+    added += _sweep_fees(now)
     db.session.flush()
+    return added
+
+
+def _sweep_fees(now: datetime) -> int:
+    """Unpaid fee notices (R16) due within 3 working days or overdue → the enterprise's users."""
+    from app.inbox.queries import light
+    from app.ledger.models import FeeNotice
+
+    added = 0
+    notices = db.session.scalars(select(FeeNotice).where(
+        FeeNotice.status == "unpaid", FeeNotice.due_at <= now + timedelta(days=16))).all()
+    for notice in notices:
+        kind = {"red": "overdue", "yellow": "due_soon"}.get(light(notice.due_at, now))
+        if kind is None:
+            continue
+        users = db.session.scalars(select(User.id).where(
+            User.enterprise_id == notice.enterprise_id, User.active.is_(True)))
+        added += _notify(db.session, user_ids=users, kind=kind, ref=f"fee:{notice.id}",
+                         title=f"缴款通知单 {notice.number}（{notice.amount} 元）",
+                         link=f"/allocation/fee-notices/{notice.id}", now=now)
     return added
 
 

@@ -96,3 +96,38 @@ def test_R7_review_decision_of_another_enterprise_is_404(client, login, make_tas
     assert client.get(f"/documents/decisions/{task.instance_id}").status_code == 404
     login(client, staff["reviewer"])  # the county's own bureau may print it
     assert client.get(f"/documents/decisions/{task.instance_id}").status_code == 200
+
+
+def _fee_notice(enterprise_id, due_at):
+    from datetime import date
+    from decimal import Decimal
+
+    from app.ledger.models import FeeNotice
+
+    notice = FeeNotice(number=f"FN-T-{due_at:%m%d%H}", enterprise_id=enterprise_id,
+                       region_code="330106", bureau_name="西湖区生态环境分局",
+                       province_code="330000", valid_from=date(2025, 1, 1),
+                       valid_to=date(2029, 12, 31), lines=[], amount=Decimal("1234.50"),
+                       finalised_at=due_at, issue_due_at=due_at, issued_at=due_at, due_at=due_at)
+    db.session.add(notice)
+    db.session.commit()
+    return notice
+
+
+def test_R16_unpaid_fee_shows_what_to_pay_and_by_when(client, login, make_user, monday):
+    from app.notifications import services
+    from app.notifications.models import Notification
+
+    user = make_user(roles=["enterprise"])
+    soon = _fee_notice(user.enterprise_id, monday + timedelta(days=1))
+    late = _fee_notice(user.enterprise_id, monday - timedelta(days=1))
+    login(client, user)
+    html = client.get("/my/applications").get_data(as_text=True)
+    assert html.count('data-testid="fee-to-pay"') == 2
+    assert "请于 2025-03-04 09:00 前向税务部门缴纳排污权有偿使用费 1234.50 元" in html
+    assert "已于 2025-03-02 09:00 到期未缴" in html
+    assert services.sweep() == 2  # one due soon, one overdue (R4/R5/R16)
+    kinds = {(n.kind, n.link) for n in db.session.query(Notification).filter_by(user_id=user.id)}
+    assert kinds == {("due_soon", f"/allocation/fee-notices/{soon.id}"),
+                     ("overdue", f"/allocation/fee-notices/{late.id}")}
+    assert services.sweep() == 0
