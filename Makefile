@@ -46,10 +46,8 @@ $(VENDOR_STAMP): $(NPM_STAMP) scripts/vendor.sh $(wildcard app/static/js/modeler
 # Every app/**/translations catalogue (they are merged at run time); .mo files are git-ignored.
 translations: $(MO_FILES)
 
-%.mo: %.po | $(PY_STAMP)
-	@rm -f $@
-	$(BIN)/pybabel compile -i $< -o $@
-	@test -f $@ || { echo "$<: not compiled (a '#, fuzzy' header?)" >&2; exit 1; }
+%.mo: %.po scripts/compile_po.py | $(PY_STAMP)
+	$(BIN)/python scripts/compile_po.py $< $@
 
 system-deps:
 	bash scripts/system-deps.sh
