@@ -44,6 +44,10 @@ class Config:
     ERFLOW_SMTP_HOST = os.environ.get("ERFLOW_SMTP_HOST", "")
     ERFLOW_SMTP_PORT = int(os.environ.get("ERFLOW_SMTP_PORT", "25"))
     ERFLOW_SMTP_FROM = os.environ.get("ERFLOW_SMTP_FROM", "erflow@localhost")
+    ERFLOW_SMTP_STARTTLS = _bool("ERFLOW_SMTP_STARTTLS")
+    ERFLOW_SMTP_USER = os.environ.get("ERFLOW_SMTP_USER", "")
+    ERFLOW_SMTP_PASSWORD = os.environ.get("ERFLOW_SMTP_PASSWORD", "")
+    ERFLOW_NOTIFY_INTERVAL = float(os.environ.get("ERFLOW_NOTIFY_INTERVAL", "300"))
     ERFLOW_BASE_URL = os.environ.get("ERFLOW_BASE_URL", "")  # links in mail
 
 

@@ -8,7 +8,8 @@
   days are left (`due_soon`) and when it is overdue (`overdue`); each (user, kind, task) once. The
   same for unpaid fee notices (R16) to the enterprise's users.
 - `deliver_mail()` mails unmailed notifications of users with an e-mail address through
-  ERFLOW_SMTP_HOST/PORT/FROM when the host is set.
+  ERFLOW_SMTP_HOST/PORT/FROM when the host is set (ERFLOW_SMTP_STARTTLS, ERFLOW_SMTP_USER and
+  ERFLOW_SMTP_PASSWORD for a server that wants them).
 """
 
 from __future__ import annotations
@@ -242,22 +243,34 @@ def deliver_mail(*, now: datetime | None = None) -> int:
     base = (current_app.config.get("ERFLOW_BASE_URL") or "").rstrip("/")
     sender = current_app.config.get("ERFLOW_SMTP_FROM") or "erflow@localhost"
     sent = 0
-    with smtplib.SMTP(host, int(current_app.config.get("ERFLOW_SMTP_PORT") or 25),
-                      timeout=10) as smtp:
-        for note, email in rows:
-            msg = EmailMessage()
-            msg["From"] = sender
-            msg["To"] = email
-            msg["Subject"] = f"[ERFlow] {MAIL_SUBJECT.get(note.kind, '通知')}：{note.title}"
-            link = f"{base}{note.link}" if note.link else ""
-            msg.set_content(f"{MAIL_SUBJECT.get(note.kind, '通知')}：{note.title}\n{link}\n")
-            try:
-                smtp.send_message(msg)
-            except smtplib.SMTPException:
-                log.exception("mail to user %s failed", note.user_id)
-                continue
-            note.mailed_at = now
-            sent += 1
+    try:
+        with smtplib.SMTP(host, int(current_app.config.get("ERFLOW_SMTP_PORT") or 25),
+                          timeout=10) as smtp:
+            if current_app.config.get("ERFLOW_SMTP_STARTTLS"):
+                smtp.starttls()
+            if current_app.config.get("ERFLOW_SMTP_USER"):
+                smtp.login(current_app.config["ERFLOW_SMTP_USER"],
+                           current_app.config.get("ERFLOW_SMTP_PASSWORD") or "")
+            for note, email in rows:
+                msg = EmailMessage()
+                msg["From"] = sender
+                msg["To"] = email
+                msg["Subject"] = f"[ERFlow] {MAIL_SUBJECT.get(note.kind, '通知')}：{note.title}"
+                link = f"{base}{note.link}" if note.link else ""
+                msg.set_content(f"{MAIL_SUBJECT.get(note.kind, '通知')}：{note.title}\n{link}\n")
+                try:
+                    smtp.send_message(msg)
+                except smtplib.SMTPRecipientsRefused:  # permanent: never retried
+                    log.warning("mail to user %s refused", note.user_id)
+                    note.mailed_at = now
+                    continue
+                except smtplib.SMTPException:
+                    log.exception("mail to user %s failed", note.user_id)
+                    continue
+                note.mailed_at = now
+                sent += 1
+    except (OSError, smtplib.SMTPException):  # server down: the notes stay unmailed, retried
+        log.exception("SMTP server %s unavailable", host)
     db.session.flush()
     return sent
 

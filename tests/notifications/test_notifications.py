@@ -219,3 +219,18 @@ def test_R7_engine_step_notifies_the_handlers_of_the_county(staff, start_allocat
     mine = notes(staff["handler"], "task")
     assert len(mine) == 1 and "拟定核定量" in mine[0].title
     assert notes(staff["other_county"]) == [] and notes(staff["reviewer"]) == []
+
+
+def test_unreachable_smtp_server_keeps_notes_for_the_next_round(app, make_task, staff, monday):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app.config.update(ERFLOW_SMTP_HOST="127.0.0.1", ERFLOW_SMTP_PORT=port)
+    staff["reviewer"].email = "r@bureau.example"
+    db.session.commit()
+    make_task(due_at=monday - timedelta(hours=1))
+    added, mailed = services.run()
+    assert added == 1 and mailed == 0
+    assert all(n.mailed_at is None for n in notes(staff["reviewer"]))
