@@ -262,6 +262,16 @@ def reserve_tonnes(*, region_code: str, pollutant: str) -> Decimal:
                Decimal(0))
 
 
+def available_with_cover(*, region_code: str, pollutant: str) -> Decimal:
+    """What a sale from `region_code`'s reserve can draw on: its own reserve plus, by allocation
+    trades, the city's and the province's (R34)."""
+    return sum(
+        (reserve_tonnes(region_code=code, pollutant=pollutant)
+         for code in [region_code, *superiors(region_code)]),
+        Decimal(0),
+    )
+
+
 def cover(*, region_code: str, pollutant: str, tonnes: Decimal | str,
           instance_id: int | None = None, actor_id: int | None = None) -> list[dict]:
     """R34: when the reserve of `region_code` holds less than `tonnes`, move the shortfall into it

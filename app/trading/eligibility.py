@@ -17,6 +17,7 @@ from app.extensions import db
 from app.ledger import policy as ledger_policy
 from app.ledger import services as ledger
 from app.ledger.models import AIR, WATER
+from app.reserve.services import available_with_cover
 from app.trading import policy
 from app.trading.policy import ProvincePolicy
 
@@ -109,11 +110,12 @@ def check_seller(seller: Party, buyer: Enterprise, amounts: dict[str, str],
             raise RuleViolation(
                 "R19", f"{unit.name} 有偿取得的排污权不足以转让：{text}{pp.tag()}")
         return
-    held = ledger.balances(ledger.Owner("reserve", region_code=seller.region_code))
-    short = [p for p, t in amounts.items() if held.get(p, Decimal(0)) < to_tonnes(t)]
+    # R34: a county reserve that runs short is topped up from the city, then the province
+    held = {p: available_with_cover(region_code=seller.region_code, pollutant=p) for p in amounts}
+    short = [p for p, t in amounts.items() if held[p] < to_tonnes(t)]
     if short:
-        text = "、".join(f"{p} 储备 {fmt_tonnes(held.get(p, Decimal(0)))} 吨" for p in short)
-        raise RuleViolation("R37", f"政府储备不足：{text}", status=409)
+        text = "、".join(f"{p} 可调配 {fmt_tonnes(held[p])} 吨" for p in short)
+        raise RuleViolation("R37", f"本级及上级政府储备均不足：{text}", status=409)
 
 
 def _source_name(unit: Enterprise) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from app.engine.models import HumanTask
 from app.extensions import db
 from tests.acceptance import trade_http
-from tests.acceptance.trade_http import CHANGAN, XIHU
+from tests.acceptance.trade_http import CHANGAN, SJZ, XIHU
 
 http = trade_http.http  # the fixture
 
@@ -178,3 +178,33 @@ def test_R24_R39_printable_contract_and_certificate_pages(http, client, login):
     assert page.status_code == 200 and number in page.text
     public = client.get(f"/public/certificates/{number}")
     assert public.status_code == 200 and number in public.text
+
+
+def test_R34_sale_from_a_short_county_reserve_is_topped_up_from_the_city(http):
+    """The county reserve holds 0.3 t, the city 2 t: a 0.9 t purchase goes through, the shortfall
+    moving county-wards by an allocation trade (调配交易) before the sale; the ledger balances."""
+    from app.ledger.models import LedgerEntry
+    from app.ledger.services import ledger_check
+
+    buyer, unit = http.enterprise(CHANGAN)
+    http.lot(f"reserve:{CHANGAN}", "SO2", "0.3000")
+    http.lot(f"reserve:{SJZ}", "SO2", "2.0000")
+    iid = http.start(unit, f"reserve:{CHANGAN}", {"SO2": "0.9000"}, "5000.00")["id"]
+    http.do(unit, "sign_contract", {"contract_decision": "sign"})
+    http.do("h_ca", "confirm_settlement", {"settlement_reference": "JS-R34"})
+    holdings = http.call("GET", f"/enterprises/{buyer}/holdings", unit)
+    assert holdings["balances"] == {"SO2": "0.9000"}
+    reserves = {code: http.call("GET", f"/reserves/{code}", "root")["balances"].get("SO2")
+                for code in (CHANGAN, SJZ)}
+    assert reserves == {CHANGAN: "0.0000", SJZ: "1.4000"}
+    notes = {e.note for e in db.session.query(LedgerEntry).filter_by(instance_id=iid)}
+    assert "调配交易" in notes
+    assert ledger_check() == []
+
+
+def test_R34_sale_beyond_every_reserve_is_refused(http):
+    _, unit = http.enterprise(CHANGAN)
+    http.lot(f"reserve:{CHANGAN}", "SO2", "0.3000")
+    http.lot(f"reserve:{SJZ}", "SO2", "0.3000")
+    refused = http.start(unit, f"reserve:{CHANGAN}", {"SO2": "0.9000"}, "5000.00", expect=409)
+    assert refused["error"]["rule"] == "R37"
