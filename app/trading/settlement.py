@@ -12,7 +12,7 @@ from app.common.money import fmt_tonnes, fmt_yuan, to_tonnes, to_yuan
 from app.errors import RuleViolation
 from app.extensions import db
 from app.ledger import services as ledger
-from app.reserve.services import cover
+from app.reserve.services import available_with_cover, cover
 from app.trading.models import Deposit
 
 RESERVE_SALE_YEARS = 5  # R22: rights sold from a reserve are valid 5 years from the deal
@@ -76,7 +76,11 @@ def move_rights(*, seller: str, to: str, amounts: dict[str, str], cause: str, de
     terms: list[tuple[date, date]] = []
     for pollutant, raw in amounts.items():
         left = to_tonnes(raw)
-        if source.kind == "reserve":  # R34: top the county reserve up from its superiors first
+        # R34: top the county reserve up from its superiors first; when even they are short the
+        # tonnes are simply gone (sold meanwhile) and the R37 refusal below names that
+        if source.kind == "reserve" and available_with_cover(
+            region_code=source.region_code, pollutant=pollutant
+        ) >= left:
             cover(region_code=source.region_code, pollutant=pollutant, tonnes=left,
                   instance_id=instance_id, actor_id=actor_id)
         for lot in _source_lots(source, pollutant):
