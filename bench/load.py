@@ -52,6 +52,7 @@ class Stats:
         self.completed: list[str] = []  # task ids acknowledged 200
         self.failed: list[str] = []  # task ids answered with an error (effect must be absent)
         self.started: list[int] = []
+        self.idle = 0  # a reviewer found its queue empty (the backlog ran out: raise --backlog)
 
     def record(self, kind: str, ms: float, status: int, ok: set[int]) -> None:
         with self.lock:
@@ -162,6 +163,8 @@ def reviewer(base: str, token: str, stop: threading.Event, measuring: threading.
             if resp.status_code == 200:
                 queue.extend(t["id"] for t in resp.json()["items"])
             if not queue:
+                with stats.lock:
+                    stats.idle += 1
                 stop.wait(0.05)
             continue
         task_id = queue.popleft()
@@ -320,6 +323,8 @@ def main() -> int:
         rate = done_in_window / elapsed
         verdict = "OK" if rate >= TARGET_RATE else f"UNDER target {TARGET_RATE:.0f}/s"
         print(f"task completions sustained: {rate:.1f}/s  {verdict}")
+        if stats.idle:
+            print(f"note: reviewers found an empty queue {stats.idle} times (raise --backlog)")
         errors = dict(stats.errors)
         print(f"errors (call, status → count): {errors or 'none'}")
         effects = check_effects(url, stats, [p["id"] for p in people["handlers"].values()])
