@@ -51,6 +51,13 @@ def init_web(app: Flask) -> None:
 
     app.jinja_env.globals["get_locale"] = get_locale  # base.html picks <html lang> and the switcher
 
+    @app.template_filter("local_due")
+    def local_due(value):
+        """A deadline: midnight reads as 24:00 of the day before (R5, R6)."""
+        from app.common.clock import deadline_text
+
+        return deadline_text(value) if value else ""
+
     @app.template_filter("local_dt")
     def local_dt(value, fmt: str = "%Y-%m-%d %H:%M"):
         """UTC from the DB shown in Asia/Shanghai (R3)."""

@@ -61,3 +61,12 @@ def end_of_day(day: date) -> datetime:
     """24:00 of `day` in Asia/Shanghai, as an aware UTC datetime (R5, R6 end times)."""
     midnight = datetime.combine(day + timedelta(days=1), datetime.min.time(), SHANGHAI)
     return midnight.astimezone(UTC)
+
+
+def deadline_text(value: datetime) -> str:
+    """A moment as people read it in Asia/Shanghai (R3); a deadline at local midnight reads as
+    24:00 of the day before, the way R5/R6 periods end ("within 10 working days" ends at 24:00)."""
+    moment = local(value)
+    if (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0):
+        return f"{(moment - timedelta(days=1)):%Y-%m-%d} 24:00"
+    return f"{moment:%Y-%m-%d %H:%M}"

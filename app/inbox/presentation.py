@@ -6,7 +6,7 @@ Unknown keys still show, under their own name, so nothing a process records is h
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -79,11 +79,7 @@ class Row:
 def when(value: str | datetime) -> str:
     """A moment as people read it in Asia/Shanghai (R3). A deadline at local midnight reads as
     24:00 of the day before, the way R5/R6 periods end."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    local = clock.local(moment)
-    if (local.hour, local.minute, local.second) == (0, 0, 0):
-        return f"{(local - timedelta(days=1)):%Y-%m-%d} 24:00"
-    return f"{local:%Y-%m-%d %H:%M}"
+    return clock.deadline_text(datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
 def _is_moment(key: str, value: Any) -> bool:

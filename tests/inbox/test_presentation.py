@@ -34,3 +34,12 @@ def test_allocation_summary_has_chinese_labels_and_the_units_name(app, make_ente
     assert rows["公示期截止"] == "2025-10-09 24:00"
     assert rows["复核申请"] == "—"
     assert rows["something_new"] == "kept"  # unknown keys are shown, never hidden
+
+
+def test_R5_the_inbox_shows_a_deadline_as_24_00_of_its_last_day(app):
+    from datetime import UTC, datetime
+
+    due = datetime(2025, 10, 20, 16, 0, tzinfo=UTC)  # 24:00 Mon 2025-10-20 in Shanghai
+    with app.test_request_context():
+        rendered = app.jinja_env.from_string("{{ due|local_due }}").render(due=due)
+    assert rendered == "2025-10-20 24:00"
