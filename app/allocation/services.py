@@ -15,7 +15,6 @@ from app.allocation import attachments, policy
 from app.auth.access import in_jurisdiction
 from app.auth.models import BUREAU_ROLES, Enterprise, Region, User
 from app.common import clock
-from app.common.money import fmt_tonnes, to_tonnes
 from app.engine.hooks import register_process, register_script_function
 from app.engine.models import AuditEvent, ProcessInstance
 from app.engine.types import StartSpec
@@ -39,35 +38,8 @@ FEE_GATED_PROCESSES = ("trade", "lease", "permit_change")
 
 def parse_amounts(raw: Any, *, region_code: str | None = None,
                   field: str = "amounts") -> dict[str, str]:
-    """Tonnes per pollutant as 4-place Decimal strings (R1); the four base pollutants, plus a
-    pilot one (VOCs, TP) only where an administrator switched it on for the region (R2)."""
-    if not isinstance(raw, dict) or not raw:
-        raise ValidationFailed("请填写核定量", fields={field: ["至少填写一种污染物的核定量"]})
-    allowed = (ledger_policy.allowed_pollutants(region_code=region_code) if region_code
-               else ledger_policy.POLLUTANTS)
-    errors: dict[str, list[str]] = {}
-    amounts: dict[str, str] = {}
-    for pollutant, value in raw.items():
-        key = f"{field}.{pollutant}"
-        if value in (None, ""):
-            continue  # a pollutant left empty on the form is not allocated
-        if pollutant not in allowed:
-            errors[key] = [f"R2：本地区不适用的污染物 {pollutant}"]
-            continue
-        try:
-            tonnes = to_tonnes(value)
-        except (TypeError, ValueError):
-            errors[key] = ["R1：须为不超过4位小数的吨数（字符串）"]
-            continue
-        if tonnes <= 0:
-            errors[key] = ["核定量须大于 0"]
-            continue
-        amounts[pollutant] = fmt_tonnes(tonnes)
-    if errors:
-        raise ValidationFailed("核定量有误", fields=errors)
-    if not amounts:
-        raise ValidationFailed("请填写核定量", fields={field: ["至少填写一种污染物的核定量"]})
-    return amounts
+    """Allocated tonnes per pollutant (R1, R2)."""
+    return ledger_policy.parse_amounts(raw, region_code=region_code, field=field, noun="核定量")
 
 
 def is_coal_power(enterprise: Enterprise) -> bool:

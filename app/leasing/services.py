@@ -101,31 +101,6 @@ def check_term(*, starts_on: date, ends_on: date, today: date | None = None) -> 
         raise RuleViolation("R31", "租赁期限不得超过 1 年")
 
 
-def _parse_amounts(raw: Any, region_code: str) -> dict[str, str]:
-    if not isinstance(raw, dict) or not raw:
-        raise ValidationFailed("请填写租赁数量", fields={"amounts": ["至少填写一种污染物"]})
-    allowed = ledger_policy.allowed_pollutants(region_code=region_code)
-    errors: dict[str, list[str]] = {}
-    out: dict[str, str] = {}
-    for pollutant, value in raw.items():
-        key = f"amounts.{pollutant}"
-        if pollutant not in allowed:
-            errors[key] = [f"R2：本地区不适用的污染物 {pollutant}"]
-            continue
-        try:
-            tonnes = to_tonnes(value)
-        except (TypeError, ValueError):
-            errors[key] = ["R1：须为不超过4位小数的吨数（字符串）"]
-            continue
-        if tonnes <= 0:
-            errors[key] = ["数量须大于 0"]
-            continue
-        out[pollutant] = fmt_tonnes(tonnes)
-    if errors:
-        raise ValidationFailed("租赁数量有误", fields=errors)
-    return out
-
-
 def _lessor_lots(lessor_id: int, pollutant: str, starts_on: date, ends_on: date
                  ) -> list[RightsLot]:
     """The lessor's own lots valid over the whole term, earliest expiry first (R31)."""
@@ -172,7 +147,9 @@ def prepare_start(data: dict, actor) -> StartSpec:
     starts_on = _date(data.get("starts_on"), "starts_on")
     ends_on = _date(data.get("ends_on"), "ends_on")
     check_term(starts_on=starts_on, ends_on=ends_on)
-    amounts = _parse_amounts(data.get("amounts"), lessor.region_code)
+    amounts = ledger_policy.parse_amounts(
+        data.get("amounts"), region_code=lessor.region_code, noun="租赁数量"
+    )
     check_available(lessor.id, amounts, starts_on, ends_on)
     price = data.get("price_per_tonne")
     if price not in (None, ""):

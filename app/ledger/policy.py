@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.auth.models import Region
 from app.common import clock
+from app.common.money import fmt_tonnes, to_tonnes
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.ledger.models import (
@@ -48,6 +49,41 @@ def allowed_pollutants(*, region_code: str) -> tuple[str, ...]:
         )
     )
     return POLLUTANTS + tuple(p for p in PILOT_POLLUTANTS if p in on)
+
+
+def parse_amounts(raw, *, region_code: str | None = None, field: str = "amounts",
+                  noun: str = "数量", required: bool = True) -> dict[str, str]:
+    """Tonnes per pollutant from user input, as 4-place Decimal strings (R1): the base
+    pollutants, plus a pilot one only where switched on for the region (R2). A pollutant left
+    empty is skipped; with `required=False` nothing at all gives {}. Errors name the field."""
+    if raw in (None, {}, "") and not required:
+        return {}
+    if not isinstance(raw, dict) or not raw:
+        raise ValidationFailed(f"请填写{noun}", fields={field: ["至少填写一种污染物"]})
+    allowed = allowed_pollutants(region_code=region_code) if region_code else POLLUTANTS
+    errors: dict[str, list[str]] = {}
+    amounts: dict[str, str] = {}
+    for pollutant, value in raw.items():
+        key = f"{field}.{pollutant}"
+        if value in (None, ""):
+            continue
+        if pollutant not in allowed:
+            errors[key] = [f"R2：本地区不适用的污染物 {pollutant}"]
+            continue
+        try:
+            tonnes = to_tonnes(value)
+        except (TypeError, ValueError):
+            errors[key] = ["R1：须为不超过4位小数的吨数（字符串）"]
+            continue
+        if tonnes <= 0:
+            errors[key] = [f"{noun}须大于 0"]
+            continue
+        amounts[pollutant] = fmt_tonnes(tonnes)
+    if errors:
+        raise ValidationFailed(f"{noun}有误", fields=errors)
+    if not amounts and required:
+        raise ValidationFailed(f"请填写{noun}", fields={field: ["至少填写一种污染物"]})
+    return amounts
 
 
 def set_pilot_pollutant(*, region_code: str, pollutant: str, enabled: bool) -> PilotPollutant:

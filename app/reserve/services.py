@@ -45,30 +45,7 @@ RESERVE_SALE_YEARS = 5  # R22: rights sold from a reserve are valid 5 years from
 
 def parse_amounts(raw: Any, *, region_code: str, required: bool = True) -> dict[str, str]:
     """Tonnes per pollutant (R1, R2); empty → {} when not required (meaning "all")."""
-    if raw in (None, {}, "") and not required:
-        return {}
-    if not isinstance(raw, dict) or not raw:
-        raise ValidationFailed("请填写数量", fields={"amounts": ["至少填写一种污染物"]})
-    allowed = ledger_policy.allowed_pollutants(region_code=region_code)
-    errors: dict[str, list[str]] = {}
-    out: dict[str, str] = {}
-    for pollutant, value in raw.items():
-        key = f"amounts.{pollutant}"
-        if pollutant not in allowed:
-            errors[key] = [f"R2：本地区不适用的污染物 {pollutant}"]
-            continue
-        try:
-            tonnes = to_tonnes(value)
-        except (TypeError, ValueError):
-            errors[key] = ["R1：须为不超过4位小数的吨数（字符串）"]
-            continue
-        if tonnes <= 0:
-            errors[key] = ["数量须大于 0"]
-            continue
-        out[pollutant] = fmt_tonnes(tonnes)
-    if errors:
-        raise ValidationFailed("数量有误", fields=errors)
-    return out
+    return ledger_policy.parse_amounts(raw, region_code=region_code, required=required)
 
 
 def _enterprise(value: Any, field: str = "enterprise_id") -> Enterprise:

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from app.allocation.services import parse_amounts
 from app.auth.models import Enterprise, Region
 from app.common import clock
 from app.common.money import fmt_tonnes, fmt_yuan, to_tonnes, to_yuan
@@ -212,7 +211,8 @@ class Checked:
 def check_trade(data: dict, buyer: Enterprise) -> Checked:
     """Validate and shape a trade's start data (API.md "trade"), refusing with the rule."""
     seller = parse_seller(data.get("seller"), buyer)
-    amounts = parse_amounts(data.get("amounts"), region_code=buyer.region_code)
+    amounts = ledger_policy.parse_amounts(data.get("amounts"), region_code=buyer.region_code,
+                                          noun="交易数量")
     method = data.get("method") or "agreement"
     if method not in policy.METHODS:
         raise ValidationFailed("交易方式有误", fields={
@@ -221,8 +221,9 @@ def check_trade(data: dict, buyer: Enterprise) -> Checked:
     project = data.get("project")
     if not isinstance(project, dict) or not str(project.get("name") or "").strip():
         raise ValidationFailed("请填写建设项目", fields={"project.name": ["请填写项目名称"]})
-    substitution = parse_amounts(project.get("substitution"), region_code=buyer.region_code,
-                                 field="project.substitution")
+    substitution = ledger_policy.parse_amounts(
+        project.get("substitution"), region_code=buyer.region_code,
+        field="project.substitution", noun="削减替代量")
     ledger_policy.seed_policies()  # R15/R21 defaults where missing (never over an edit)
     pp = policy.province_policy(province_code=buyer.region.province_code)
     check_substitution(amounts, substitution, pp)  # R18
