@@ -14,7 +14,8 @@ from app.api.schemas.ledger import (
     ReserveBalancesSchema,
 )
 from app.auth.access import actor, api_auth, in_jurisdiction
-from app.auth.models import BUREAU_ROLES, Enterprise, Region
+from app.auth.enterprises import get_visible_enterprise
+from app.auth.models import BUREAU_ROLES, Region
 from app.common import clock
 from app.common.money import fmt_tonnes
 from app.errors import BadRequest, Forbidden, NotFound, ValidationFailed
@@ -103,13 +104,7 @@ def enterprise_holdings(enterprise_id: int):
         403: {description: not the enterprise's own user nor a bureau in jurisdiction}
         404: {description: no such enterprise}
     """
-    user = actor()
-    enterprise = db.session.get(Enterprise, enterprise_id)
-    if enterprise is None:
-        raise NotFound(f"企业不存在：{enterprise_id}")
-    own = user.has_role("enterprise") and user.enterprise_id == enterprise.id
-    if not own and not in_jurisdiction(user, enterprise.region_code):
-        raise Forbidden("无权查看该企业的排污权")
+    enterprise = get_visible_enterprise(user=actor(), enterprise_id=enterprise_id)
     owner = services.Owner("enterprise", enterprise_id=enterprise.id)
     return jsonify(
         HoldingsSchema().dump(

@@ -15,6 +15,7 @@ from app.api.schemas.reserve import (
     SweepSchema,
 )
 from app.auth.access import actor, api_auth, in_jurisdiction
+from app.auth.enterprises import get_visible_enterprise
 from app.auth.models import BUREAU_ROLES, Enterprise, Region
 from app.common import clock
 from app.common.money import fmt_tonnes
@@ -132,12 +133,6 @@ def expiry_reminders(enterprise_id: int):
         403: {description: not the unit's own user nor a bureau in jurisdiction}
         404: {description: no such enterprise}
     """
-    user = actor()
-    enterprise = db.session.get(Enterprise, enterprise_id)
-    if enterprise is None:
-        raise NotFound(f"企业不存在：{enterprise_id}")
-    own = user.has_role("enterprise") and user.enterprise_id == enterprise.id
-    if not own and not in_jurisdiction(user, enterprise.region_code):
-        raise Forbidden("无权查看该企业的提醒")
+    enterprise = get_visible_enterprise(user=actor(), enterprise_id=enterprise_id)
     return jsonify(ExpiryReminderListSchema().dump(
         {"items": services.reminders(enterprise_id=enterprise.id)}))
