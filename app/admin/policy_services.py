@@ -9,21 +9,14 @@ from sqlalchemy import select
 
 from app.auth.models import Region
 from app.common import clock
+from app.common.audit import POLICY_CHANGED, policy_audit, record_policy_change  # noqa: F401
 from app.common.money import to_yuan
-from app.engine.models import AuditEvent
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.ledger import policy
 from app.ledger.models import PILOT_POLLUTANTS, POLLUTANTS, BenchmarkPrice, FeeStandard
 
-POLICY_CHANGED = "policy_changed"
-
-
-def _audit(*, actor_id: int | None, table: str, subject: dict, old, new) -> None:
-    db.session.add(AuditEvent(
-        at=clock.now(), actor_id=actor_id, instance_id=None, action=POLICY_CHANGED,
-        detail={"table": table, **subject, "old": old, "new": new},
-    ))
+_audit = record_policy_change
 
 
 def _province(code: str) -> Region:
@@ -99,13 +92,3 @@ def set_pilot(*, region_code: str, pollutant: str, enabled: bool, actor_id: int 
            subject={"region_code": region_code, "pollutant": pollutant},
            old=pollutant in before, new=enabled)
     db.session.flush()
-
-
-def policy_audit(table: str, *, limit: int = 50) -> list[AuditEvent]:
-    """The latest audited changes of one policy table, newest first."""
-    rows = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == POLICY_CHANGED,
-                                 AuditEvent.instance_id.is_(None))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit * 4)
-    )
-    return [r for r in rows if (r.detail or {}).get("table") == table][:limit]

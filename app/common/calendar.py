@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import delete, func, select
 
 from app.common import clock, workdays
+from app.common.audit import record_policy_change
 from app.common.models import AdminAlert, CalendarDay, CalendarYear
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -71,6 +72,8 @@ def load_year(*, year: int, days: list[DaySpec], actor_id: int | None = None) ->
     from app.engine import recompute_provisional_deadlines  # lazy: engine imports workdays
 
     recomputed = recompute_provisional_deadlines()
+    record_policy_change(actor_id=actor_id, table="calendar", subject={"year": year},
+                         old=None, new={"days": len(days)})
     return LoadResult(year=year, days=len(days), recomputed=_count(recomputed))
 
 

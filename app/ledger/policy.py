@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.auth.models import Region
 from app.common import clock
+from app.common.audit import record_policy_change
 from app.common.money import fmt_tonnes, to_tonnes
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
@@ -116,11 +117,15 @@ def set_attainment(
     if not 2000 <= year <= 2100:
         raise ValidationFailed("年份无效", fields={"year": [f"年份无效：{year}"]})
     row = db.session.get(RegionAttainment, (region_code, year))
+    old = None if row is None else {"air": row.air, "water": row.water}
     if row is None:
         row = RegionAttainment(region_code=region_code, year=year, air=air, water=water,
                                updated_at=clock.now())
         db.session.add(row)
     row.air, row.water, row.updated_at, row.updated_by = air, water, clock.now(), actor_id
+    record_policy_change(actor_id=actor_id, table="region_attainment",
+                         subject={"region_code": region_code, "year": year},
+                         old=old, new={"air": air, "water": water})
     db.session.flush()
     return row
 
