@@ -94,6 +94,15 @@ function withEmpty(options, translate) {
 
 /* -- entry components ------------------------------------------------------------------------- */
 
+
+// A select's choices from `source`, keeping the element's current value even when the source no
+// longer lists it (a removed form file must still show, not silently blank out).
+function optionsWith(current, source, translate) {
+  const values = choices(source);
+  if (current && values.indexOf(current) < 0) values.push(current);
+  return withEmpty(values.map((v) => ({ value: v, label: v })), translate);
+}
+
 function SpiffPropertySelect(props) {
   const { element, id, name, label, source, description } = props;
   const modeling = useService('modeling');
@@ -107,12 +116,7 @@ function SpiffPropertySelect(props) {
     description: description ? translate(description) : undefined,
     getValue: () => getSpiffProperty(bo, name),
     setValue: (value) => setSpiffProperty(element, name, value, modeling, moddle),
-    getOptions: () => {
-      const current = getSpiffProperty(bo, name);
-      const values = choices(source);
-      if (current && values.indexOf(current) < 0) values.push(current);
-      return withEmpty(values.map((v) => ({ value: v, label: v })), translate);
-    }
+    getOptions: () => optionsWith(getSpiffProperty(bo, name), source, translate)
   });
 }
 
@@ -230,12 +234,7 @@ function BodySelect(props) {
     label: translate(label),
     getValue: () => getBody(bo, type),
     setValue: (value) => setBody(element, bo, type, value, modeling, moddle),
-    getOptions: () => {
-      const current = getBody(bo, type);
-      const values = choices(source);
-      if (current && values.indexOf(current) < 0) values.push(current);
-      return withEmpty(values.map((v) => ({ value: v, label: v })), translate);
-    }
+    getOptions: () => optionsWith(getBody(bo, type), source, translate)
   });
 }
 
