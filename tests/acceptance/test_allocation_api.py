@@ -6,16 +6,11 @@ start (R16); windows and deadlines across the 2025 National Day and 2026 Spring 
 from __future__ import annotations
 
 import base64
-from pathlib import Path
 
 import pytest
 
-from app.auth.credit_code import make_credit_code
-from app.auth.services import create_user
-from app.extensions import db
+from tests.acceptance.harness import ApiHarness
 
-ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "Accept-2025!"
 STAFF = (  # username, role, region: 西湖区, 杭州市 and 浙江省 bureaus
     ("h_xihu", "handler", "330106"), ("a_xihu", "approver", "330106"),
     ("r_xihu", "reviewer", "330106"), ("h_hz", "handler", "330100"),
@@ -33,72 +28,25 @@ LEASE_BPMN = b"""<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>"""
 
 
+class Http(ApiHarness):
+    def publish(self, ent, amounts, handler="h_xihu", approver="a_xihu"):
+        inst = self.call("POST", "/processes/allocation/instances", self.token(handler),
+                         expect=201, json={"data": {"enterprise_id": ent,
+                                                    "amounts": amounts}})
+        draft = [t for t in inst["active_tasks"] if t["name"] == "draft"][0]
+        self.call("POST", f"/tasks/{draft['id']}/complete", self.token(handler),
+                  json={"data": {"amounts": inst["data"]["amounts"], "opinion": "拟定"}})
+        step = self.todo(self.token(approver), "approve")[0]
+        return self.call("POST", f"/tasks/{step['id']}/complete", self.token(approver),
+                         json={"data": {"decision": "approve", "opinion": "同意公示"}})
+
+
 @pytest.fixture
 def http(client, make_region_tree):
     make_region_tree()
-    create_user(username="root", password=PASSWORD, roles=["admin"], display_name="管理员")
-    db.session.commit()
-    serial = iter(range(7000, 8000))
-
-    class Http:
-        def token(self, username: str) -> dict:
-            """A fresh token (the test clock moves past a token's lifetime)."""
-            resp = client.post("/api/v1/auth/token",
-                               json={"username": username, "password": PASSWORD})
-            assert resp.status_code == 200, resp.json
-            return {"Authorization": f"Bearer {resp.json['token']}"}
-
-        def call(self, method, url, who=None, expect=200, **kw):
-            who = self.token(who) if isinstance(who, str) else who
-            headers = {**(who or {}), **kw.pop("headers", {})}
-            resp = client.open(f"/api/v1{url}", method=method, headers=headers, **kw)
-            assert resp.status_code == expect, (method, url, resp.status_code, resp.get_json())
-            return resp.get_json()
-
-        def clock(self, iso: str) -> None:
-            self.call("PUT", "/test/clock", json={"now": iso})
-
-        def run_due(self) -> int:
-            return self.call("POST", "/test/run-due")["fired"]
-
-        def enterprise(self, **attrs) -> tuple[int, dict]:
-            n = next(serial)
-            body = {"name": f"验收排污单位{n}", "credit_code": make_credit_code(n),
-                    "region_code": "330106", "source_type": "industrial", "industry": "化工",
-                    "permit_no": f"91330106ACC{n}P", "permit_class": "key",
-                    "auto_monitoring": True, "grade": "B", **attrs}
-            if body["permit_class"] == "none":
-                body.pop("permit_no")
-            ent = self.call("POST", "/admin/enterprises", self.root, expect=201, json=body)["id"]
-            self.call("POST", "/admin/users", self.root, expect=201, json={
-                "username": f"unit{ent}", "password": PASSWORD, "display_name": f"unit{ent}",
-                "roles": ["enterprise"], "enterprise_id": ent})
-            return ent, f"unit{ent}"
-
-        def todo(self, who, name):
-            who = self.token(who) if isinstance(who, str) else who
-            return [t for t in self.call("GET", "/tasks", who)["items"] if t["name"] == name]
-
-        def publish(self, ent, amounts, handler="h_xihu", approver="a_xihu"):
-            inst = self.call("POST", "/processes/allocation/instances", self.token(handler),
-                             expect=201, json={"data": {"enterprise_id": ent,
-                                                        "amounts": amounts}})
-            draft = [t for t in inst["active_tasks"] if t["name"] == "draft"][0]
-            self.call("POST", f"/tasks/{draft['id']}/complete", self.token(handler),
-                      json={"data": {"amounts": inst["data"]["amounts"], "opinion": "拟定"}})
-            step = self.todo(self.token(approver), "approve")[0]
-            return self.call("POST", f"/tasks/{step['id']}/complete", self.token(approver),
-                             json={"data": {"decision": "approve", "opinion": "同意公示"}})
-
-    h = Http()
-    h.root = h.token("root")
-    for username, role, region in STAFF:
-        h.call("POST", "/admin/users", h.root, expect=201, json={
-            "username": username, "password": PASSWORD, "display_name": username,
-            "roles": [role], "region_code": region})
-    h.call("POST", "/processes/allocation/versions", h.root, expect=201,
-           data=(ROOT / "bpmn" / "allocation.bpmn").read_bytes(),
-           headers={"Content-Type": "application/xml"})
+    h = Http(client, serial=7000, label="验收排污单位", tag="ACC")
+    h.staff(STAFF)
+    h.deploy("allocation")
     return h
 
 

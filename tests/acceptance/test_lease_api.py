@@ -4,17 +4,12 @@ refused as substitution; a cross-region lease approved by the common superior's 
 `ledger_check()` finds no difference after each."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from app.auth.credit_code import make_credit_code
-from app.auth.services import create_user
 from app.extensions import db
 from app.ledger.services import ledger_check
+from tests.acceptance.harness import ApiHarness
 
-ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "Accept-2025!"
 STAFF = (  # username, role, region: 西湖区, 拱墅区, 杭州市 and 浙江省 bureaus
     ("h_xihu", "handler", "330106"), ("a_xihu", "approver", "330106"),
     ("h_gs", "handler", "330105"), ("a_gs", "approver", "330105"),
@@ -24,73 +19,22 @@ STAFF = (  # username, role, region: 西湖区, 拱墅区, 杭州市 and 浙江�
 PROCESSES = ("cross_region_approval", "lease", "buyback", "recovery")  # called one first
 
 
+class Http(ApiHarness):
+    def holdings(self, ent) -> dict:
+        return self.call("GET", f"/enterprises/{ent}/holdings", "root")
+
+    def decide(self, who, name, decision="approve", opinion="同意"):
+        task = self.todo(who, name)[0]
+        return self.call("POST", f"/tasks/{task['id']}/complete", who,
+                         json={"data": {"decision": decision, "opinion": opinion}})
+
+
 @pytest.fixture
 def http(client, make_region_tree):
     make_region_tree()
-    create_user(username="root", password=PASSWORD, roles=["admin"], display_name="管理员")
-    db.session.commit()
-    serial = iter(range(8100, 9000))
-
-    class Http:
-        def token(self, username: str) -> dict:
-            resp = client.post("/api/v1/auth/token",
-                               json={"username": username, "password": PASSWORD})
-            assert resp.status_code == 200, resp.json
-            return {"Authorization": f"Bearer {resp.json['token']}"}
-
-        def call(self, method, url, who=None, expect=200, **kw):
-            who = self.token(who) if isinstance(who, str) else who
-            headers = {**(who or {}), **kw.pop("headers", {})}
-            resp = client.open(f"/api/v1{url}", method=method, headers=headers, **kw)
-            assert resp.status_code == expect, (method, url, resp.status_code, resp.get_json())
-            return resp.get_json()
-
-        def clock(self, iso: str) -> None:
-            self.call("PUT", "/test/clock", json={"now": iso})
-
-        def run_due(self) -> int:
-            return self.call("POST", "/test/run-due")["fired"]
-
-        def enterprise(self, **attrs) -> tuple[int, str]:
-            n = next(serial)
-            body = {"name": f"租赁验收单位{n}", "credit_code": make_credit_code(n),
-                    "region_code": "330106", "source_type": "industrial", "industry": "化工",
-                    "permit_no": f"91330106LSE{n}P", "permit_class": "key",
-                    "auto_monitoring": True, "grade": "B", **attrs}
-            ent = self.call("POST", "/admin/enterprises", "root", expect=201, json=body)["id"]
-            self.call("POST", "/admin/users", "root", expect=201, json={
-                "username": f"unit{ent}", "password": PASSWORD, "display_name": f"unit{ent}",
-                "roles": ["enterprise"], "enterprise_id": ent})
-            return ent, f"unit{ent}"
-
-        def lot(self, owner, pollutant="COD", tonnes="10", valid_from="2026-01-01",
-                valid_to="2030-12-31", acquisition="paid") -> dict:
-            return self.call("POST", "/admin/lots", "root", expect=201, json={
-                "owner": str(owner), "pollutant": pollutant, "tonnes": tonnes,
-                "valid_from": valid_from, "valid_to": valid_to, "acquisition": acquisition})
-
-        def holdings(self, ent) -> dict:
-            return self.call("GET", f"/enterprises/{ent}/holdings", "root")
-
-        def todo(self, who, name):
-            who = self.token(who) if isinstance(who, str) else who
-            return [t for t in self.call("GET", "/tasks", who)["items"] if t["name"] == name]
-
-        def decide(self, who, name, decision="approve", opinion="同意"):
-            task = self.todo(who, name)[0]
-            return self.call("POST", f"/tasks/{task['id']}/complete", who,
-                             json={"data": {"decision": decision, "opinion": opinion}})
-
-    h = Http()
-    h.root = h.token("root")
-    for username, role, region in STAFF:
-        h.call("POST", "/admin/users", h.root, expect=201, json={
-            "username": username, "password": PASSWORD, "display_name": username,
-            "roles": [role], "region_code": region})
-    for key in PROCESSES:
-        h.call("POST", f"/processes/{key}/versions", h.root, expect=201,
-               data=(ROOT / "bpmn" / f"{key}.bpmn").read_bytes(),
-               headers={"Content-Type": "application/xml"})
+    h = Http(client, serial=8100, label="租赁验收单位", tag="LSE")
+    h.staff(STAFF)
+    h.deploy(*PROCESSES)
     return h
 
 
