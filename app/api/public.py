@@ -1,13 +1,26 @@
 """API routes: public disclosure (R38) and certificate verification (R39) — no login."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 
 from app.api import bp
 from app.api.admin import page_args
-from app.api.schemas.public import CertificateCheckSchema, PublicationPageSchema
+from app.api.schemas.public import (
+    CertificateCheckSchema,
+    PublicationPageSchema,
+    PublicReservePageSchema,
+    PublicTradePageSchema,
+)
 from app.public import services
 from app.trading import services as trading
+
+
+def _page(schema, lister):
+    page, per_page = page_args()
+    filters = services.parse_filters(request.args)
+    result = lister(filters=filters, page=page, per_page=per_page)
+    return jsonify(schema.dump({"items": result.items, "total": result.total,
+                                "page": result.page, "per_page": result.per_page}))
 
 
 @bp.get("/public/publications")
@@ -18,17 +31,58 @@ def public_publications():
       tags: [public]
       security: []
       parameters:
+        - {name: q, in: query, schema: {type: string}, description: unit name or credit code}
+        - {name: region, in: query, schema: {type: string}, description: region code and below}
+        - {name: pollutant, in: query, schema: {type: string}}
         - {name: page, in: query, schema: {type: integer, default: 1}}
         - {name: per_page, in: query, schema: {type: integer, default: 50, maximum: 200}}
       responses:
         200: {content: {application/json: {schema: PublicationPageSchema}}}
+        422: {description: a filter is not valid}
     """
-    page, per_page = page_args()
-    items = services.publications()
-    start = (page - 1) * per_page
-    body = {"items": items[start:start + per_page], "total": len(items), "page": page,
-            "per_page": per_page}
-    return jsonify(PublicationPageSchema().dump(body))
+    return _page(PublicationPageSchema(), services.publications)
+
+
+@bp.get("/public/trades")
+def public_trades():
+    """Completed trades with their electronic certificates, newest first (R24, R38).
+    ---
+    get:
+      tags: [public]
+      security: []
+      parameters:
+        - {name: q, in: query, schema: {type: string}, description: unit name or certificate number}
+        - {name: region, in: query, schema: {type: string}, description: region code and below}
+        - {name: pollutant, in: query, schema: {type: string}}
+        - {name: date_from, in: query, schema: {type: string, format: date}}
+        - {name: date_to, in: query, schema: {type: string, format: date}}
+        - {name: page, in: query, schema: {type: integer, default: 1}}
+        - {name: per_page, in: query, schema: {type: integer, default: 50, maximum: 200}}
+      responses:
+        200: {content: {application/json: {schema: PublicTradePageSchema}}}
+        422: {description: a filter is not valid}
+    """
+    return _page(PublicTradePageSchema(), services.trades)
+
+
+@bp.get("/public/reserves")
+def public_reserves():
+    """Government reserve balances per region and pollutant (R33, R38).
+    ---
+    get:
+      tags: [public]
+      security: []
+      parameters:
+        - {name: q, in: query, schema: {type: string}, description: region or bureau name}
+        - {name: region, in: query, schema: {type: string}, description: region code and below}
+        - {name: pollutant, in: query, schema: {type: string}}
+        - {name: page, in: query, schema: {type: integer, default: 1}}
+        - {name: per_page, in: query, schema: {type: integer, default: 50, maximum: 200}}
+      responses:
+        200: {content: {application/json: {schema: PublicReservePageSchema}}}
+        422: {description: a filter is not valid}
+    """
+    return _page(PublicReservePageSchema(), services.reserves)
 
 
 @bp.get("/public/certificates/<number>")

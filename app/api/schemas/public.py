@@ -3,6 +3,8 @@ from marshmallow import Schema, fields
 
 from app.api.schemas.common import LocalTime
 
+AMOUNTS = {"keys": fields.String(), "values": fields.String()}
+
 
 class PublicationSchema(Schema):
     instance_id = fields.Integer()
@@ -10,7 +12,7 @@ class PublicationSchema(Schema):
     enterprise_id = fields.Integer(allow_none=True)
     enterprise_name = fields.String(allow_none=True)
     region_code = fields.String(allow_none=True)
-    amounts = fields.Dict(keys=fields.String(), values=fields.String())
+    amounts = fields.Dict(**AMOUNTS)
     published_at = LocalTime(allow_none=True)
     window_closes_at = LocalTime(allow_none=True)
 
@@ -31,9 +33,50 @@ class CertificateCheckSchema(Schema):
     buyer = fields.String(allow_none=True)
     seller = fields.String(allow_none=True)
     region_code = fields.String()
-    amounts = fields.Dict(keys=fields.String(), values=fields.String())
+    amounts = fields.Dict(**AMOUNTS)
     method = fields.String()
     price_per_tonne = fields.String()
     registration = fields.String(metadata={"description": "standard | simplified (R29)"})
     valid_from = fields.Date()
     valid_to = fields.Date()
+
+
+class PublicTradeSchema(Schema):
+    """R38: a deal settled with an electronic certificate (R24), as the public sees it."""
+
+    number = fields.String(metadata={"description": "certificate number (R39)"})
+    issued_at = LocalTime()
+    region_code = fields.String()
+    region_name = fields.String()
+    buyer = fields.String(metadata={"description": "the buying unit's name"})
+    buyer_credit_code = fields.String()
+    seller = fields.String(metadata={"description": "a unit's name or \"<region>储备\""})
+    seller_kind = fields.String(metadata={"description": "enterprise | reserve"})
+    seller_region_code = fields.String(allow_none=True)
+    amounts = fields.Dict(**AMOUNTS)
+    price_per_tonne = fields.Decimal(as_string=True, places=2)
+    method = fields.String(metadata={"description": "agreement | listing | auction | call_auction"})
+
+
+class PublicTradePageSchema(Schema):
+    items = fields.List(fields.Nested(PublicTradeSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class PublicReserveSchema(Schema):
+    """R33, R38: one bureau's reserve account and its unexpired balances per pollutant."""
+
+    region_code = fields.String()
+    region_name = fields.String()
+    level = fields.String(metadata={"description": "county | city | province"})
+    bureau = fields.String(allow_none=True)
+    balances = fields.Dict(**AMOUNTS)
+
+
+class PublicReservePageSchema(Schema):
+    items = fields.List(fields.Nested(PublicReserveSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
