@@ -1,4 +1,5 @@
-"""API routes: trading — the contract of a trade (R24) and mediation requests (R25). Trades are
+"""API routes: trading — the contract of a trade (R24), mediation requests (R25) and the bids of a
+reserve sale's public bidding (R20, R27a). Trades are
 started and worked through /processes/trade/instances and /tasks; certificates are verified at
 /public/certificates/{number} (R39)."""
 from __future__ import annotations
@@ -8,6 +9,9 @@ from flask import jsonify, url_for
 from app.api import bp
 from app.api.auth import load_body
 from app.api.schemas.trading import (
+    BidInSchema,
+    BidListSchema,
+    BidSchema,
     MediationListSchema,
     MediationRequestInSchema,
     MediationRequestSchema,
@@ -15,6 +19,7 @@ from app.api.schemas.trading import (
 )
 from app.auth.access import actor, api_auth
 from app.extensions import db
+from app.trading import bidding
 from app.trading import services as trading
 
 
@@ -74,3 +79,47 @@ def list_mediation(instance_id: int):
     """
     rows = trading.mediation_requests(user=actor(), instance_id=instance_id)
     return jsonify(MediationListSchema().dump({"items": rows}))
+
+
+@bp.post("/trades/<int:instance_id>/bids")
+@api_auth("enterprise")
+def place_bid(instance_id: int):
+    """Bid in a reserve sale's public bidding while it is open (R20); the deposit is held (R27a).
+    ---
+    post:
+      tags: [trading]
+      parameters: [{name: instance_id, in: path, required: true, schema: {type: integer}}]
+      requestBody: {content: {application/json: {schema: BidInSchema}}}
+      responses:
+        201: {content: {application/json: {schema: BidSchema}}}
+        401: {description: no valid token}
+        403: {description: not an enterprise user}
+        404: {description: no such reserve sale by public bidding}
+        409: {description: "bidding not open (not yet announced, or closed): rule R20"}
+        422:
+          description: "below the reserve price (R20, R21) or the highest bid (R20); the bidder
+            fails a buyer check (R9, R16, R23, R26, R27, R28)"
+    """
+    body = load_body(BidInSchema())
+    bid = bidding.place_bid(user=actor(), instance_id=instance_id,
+                            price=body["price_per_tonne"], project_name=body["project_name"])
+    db.session.commit()
+    return jsonify(BidSchema().dump(bid)), 201
+
+
+@bp.get("/trades/<int:instance_id>/bids")
+@api_auth()
+def list_bids(instance_id: int):
+    """The bids of a reserve sale (R20), highest first: all bidders for bureau staff over the trade;
+    for a bidder every price but only its own identity.
+    ---
+    get:
+      tags: [trading]
+      parameters: [{name: instance_id, in: path, required: true, schema: {type: integer}}]
+      responses:
+        200: {content: {application/json: {schema: BidListSchema}}}
+        401: {description: no valid token}
+        404: {description: no such reserve sale (or the caller neither bids nor oversees it)}
+    """
+    rows = bidding.list_bids(user=actor(), instance_id=instance_id)
+    return jsonify(BidListSchema().dump({"items": rows, "total": len(rows)}))

@@ -11,11 +11,12 @@ import re
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.common import clock
 from app.extensions import db
-from app.trading.models import Certificate
+from app.trading.models import Certificate, CertificateCounter
 
 SIGNATURE_CHARS = 10
 _FORMAT = re.compile(r"^PWQ-(\d{4})-(\d{6})-(\d{6})-([0-9A-F]{" + str(SIGNATURE_CHARS) + "})$")
@@ -31,13 +32,37 @@ def sign(body: str) -> str:
     return mac[:SIGNATURE_CHARS]
 
 
+def _take_serial(region_code: str, year: int) -> int | None:
+    """Increment the region's counter in one statement (the row stays locked by the writing
+    transaction until it commits, so a concurrent settlement waits and gets the next serial)."""
+    return db.session.execute(
+        update(CertificateCounter)
+        .where(CertificateCounter.region_code == region_code, CertificateCounter.year == year)
+        .values(last_serial=CertificateCounter.last_serial + 1)
+        .returning(CertificateCounter.last_serial)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+
+
 def next_number(*, region_code: str, day: date) -> str:
-    """The next signed number of a region and year (R39)."""
+    """The next signed number of a region and year (R39), unique even when several settlements
+    run at once: a counter row per region and year, incremented atomically (UPDATE … RETURNING);
+    the first number of a year creates the row in a savepoint, and a concurrent creator that lost
+    the race takes the next serial instead."""
     prefix = f"PWQ-{day:%Y}-{region_code}-"
-    count = db.session.scalar(
-        select(func.count()).select_from(Certificate).where(Certificate.number.startswith(prefix))
-    ) or 0
-    body = f"{prefix}{count + 1:06d}"
+    serial = _take_serial(region_code, day.year)
+    while serial is None:
+        issued = db.session.scalar(  # certificates issued before the counter existed
+            select(func.count()).select_from(Certificate)
+            .where(Certificate.number.startswith(prefix))) or 0
+        try:
+            with db.session.begin_nested():
+                db.session.add(CertificateCounter(region_code=region_code, year=day.year,
+                                                  last_serial=issued + 1))
+            serial = issued + 1
+        except IntegrityError:  # created meanwhile by another settlement: take the next one
+            serial = _take_serial(region_code, day.year)
+    body = f"{prefix}{serial:06d}"
     return f"{body}-{sign(body)}"
 
 

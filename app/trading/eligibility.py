@@ -246,6 +246,7 @@ def check_trade(data: dict, buyer: Enterprise) -> Checked:
             raise RuleViolation(*problem)
     key_unit = pp.green_channel and (policy.is_key_a_grade(seller.enterprise)
                                      or policy.is_key_a_grade(buyer))  # R30
+    bidding = seller.kind == "reserve" and not green and method in policy.PUBLIC_METHODS  # R20
     deposit = None
     if not green and pp.deposit_ratio > 0:  # R27a
         deposit = {"ratio": fmt_yuan(to_yuan(pp.deposit_ratio)),
@@ -273,8 +274,13 @@ def check_trade(data: dict, buyer: Enterprise) -> Checked:
         "deposit_required": deposit is not None,
         "deposit": deposit,
         "key_unit": key_unit,
-        "certification_days": pp.certification_days if (
+        "certification_months": pp.certification_months if (
             key_unit and seller.kind == "enterprise") else 0,
+        "applicant_id": buyer.id,
+        "bidding": bidding,
+        "bidding_days": pp.bidding_days if bidding else 0,
+        "bidding_closes_at": None,
+        "winning_price": None,
         "contract_signed_at": None,
         "settle_due_at": None,
         "certificate": None,
@@ -282,3 +288,29 @@ def check_trade(data: dict, buyer: Enterprise) -> Checked:
     }
     priority = (20 if key_unit else 0) + (10 if shaped_project["major"] else 0)  # R30, R35
     return Checked(shaped, seller.region_code, priority)
+
+
+def check_bidder(data: dict, bidder: Enterprise, price: Decimal) -> None:
+    """A unit bidding in a reserve sale (R20) passes the checks the trade applied to its buyer:
+    R16 no overdue fee notice, R9/R23/R37 against the seller, R27/R28 across regions, and the bid
+    needs no cross-region approval other than the one the trade holds (R26); the price is at
+    least the reserve price (R20 fee standard, R21 benchmark where they apply)."""
+    from app.ledger.fees import assert_no_overdue_fee
+
+    assert_no_overdue_fee(enterprise_id=bidder.id)  # R16
+    seller = parse_seller(data.get("seller"), bidder)
+    pp = policy.province_policy(province_code=bidder.region.province_code)
+    superior = common_superior(bidder.region_code, seller.region_code)  # R9
+    amounts = data.get("amounts") or {}
+    check_seller(seller, bidder, amounts, pp)  # R23, R37
+    if pp.cross_region_approval and superior != data.get("approving_region"):
+        raise RuleViolation(
+            "R26", "本次储备出让未经贵单位所在地与出让方的共同上级生态环境部门审批，"
+            f"不能参与竞价{pp.tag()}")
+    if superior is not None:
+        problem = cross_region_problem(buyer_id=bidder.id, seller=seller.account,
+                                       amounts=amounts, project={})
+        if problem:
+            raise RuleViolation(*problem)
+    check_price(seller=seller, amounts=amounts, method=data.get("method") or "auction",
+                price=price, green=False, pp=pp)  # R20, R21

@@ -1,17 +1,28 @@
-"""Trading tables: electronic certificates (R24, R39), deposits (R27a) and mediation requests
-(R25). The trade itself is the `trade` process instance; its summary is the business record."""
+"""Trading tables: electronic certificates (R24, R39) and their per-region serial counters,
+deposits (R27a), bids of a reserve sale's public bidding (R20) and mediation requests (R25). The
+trade itself is the `trade` process instance; its summary is the business record."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.common.types import UTCDateTime, Yuan
 from app.extensions import db
 
 DEPOSIT_STATES = ("held", "applied", "refunded", "forfeited")
+BID_STATES = ("active", "won", "lost")
 
 
 class Certificate(db.Model):
@@ -35,6 +46,16 @@ class Certificate(db.Model):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
+class CertificateCounter(db.Model):
+    """The last serial issued per region and year (R39): taken with an atomic UPDATE … RETURNING,
+    so two settlements at once never share a certificate number."""
+
+    __tablename__ = "certificate_counter"
+    region_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_serial: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
 class Deposit(db.Model):
     """A trade deposit (保证金, R27a): ratio × listing price × quantity; counted toward the price
     on settlement, forfeited when the buyer refuses to sign or pay."""
@@ -54,6 +75,27 @@ class Deposit(db.Model):
         CheckConstraint(
             "status IN ('held', 'applied', 'refunded', 'forfeited')", name="trade_deposit_status"
         ),
+        Index("ux_trade_deposit_bidder", "instance_id", "enterprise_id", unique=True),
+    )
+
+
+class Bid(db.Model):
+    """A bid in a reserve sale's public bidding (R20): the highest price wins, the earliest of
+    equal bids first; each bidder's deposit (R27a) is held while the bidding runs."""
+
+    __tablename__ = "trade_bid"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id"), nullable=False)
+    price_per_tonne: Mapped[Decimal] = mapped_column(Yuan, nullable=False)
+    project_name: Mapped[str | None] = mapped_column(String(200))
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    placed_by: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="active")
+
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'won', 'lost')", name="trade_bid_status"),
+        Index("ix_trade_bid_instance", "instance_id", "price_per_tonne"),
     )
 
 

@@ -32,7 +32,8 @@ class ProvincePolicy:
     water_system_bound: bool  # R28
     cross_region_approval: bool  # R26
     deposit_ratio: Decimal  # R27a
-    certification_days: int  # R30
+    certification_months: int  # R30: the tradable amount certified within N calendar months
+    bidding_days: int  # R20: working days a reserve sale stays open for bids
 
     def tag(self) -> str:
         """The province named in a refusal: whose policy applied."""
@@ -53,7 +54,8 @@ def province_policy(*, province_code: str) -> ProvincePolicy:
         water_system_bound=bool(out.get("water_system_bound")),
         cross_region_approval=bool(out.get("cross_region_approval", True)),
         deposit_ratio=Decimal(str(out.get("deposit_ratio") or 0)),
-        certification_days=int(out.get("certification_days") or 30),
+        certification_months=int(out.get("certification_months") or 1),
+        bidding_days=int(out.get("bidding_days") or 5),
     )
 
 

@@ -3,7 +3,8 @@ hook, the functions the diagrams' scripts call, the business summary, mediation 
 what a party may see."""
 from __future__ import annotations
 
-from datetime import date
+import calendar
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -20,7 +21,7 @@ from app.engine.types import StartSpec
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.ledger import services as ledger
-from app.trading import certificates, eligibility, settlement
+from app.trading import bidding, certificates, eligibility, settlement
 from app.trading.models import Certificate, MediationRequest
 
 PROCESS_KEY = "trade"
@@ -28,7 +29,9 @@ SUMMARY_FIELDS = (
     "buyer_id", "seller", "amounts", "method", "price_per_tonne", "total_price", "project",
     "green_channel", "cross_region", "approving_region", "deposit", "contract_signed_at",
     "settle_due_at", "settled_at", "certificate", "registration", "valid_from", "valid_to",
-    "buyback_offer", "outcome", "key_unit",
+    "buyback_offer", "outcome", "key_unit", "certify_due_at", "bidding", "bidding_opened_at",
+    "bidding_closes_at",
+    "winning_price",
 )
 
 
@@ -64,6 +67,13 @@ def cross_region_check(buyer_id: int, seller: str, amounts: dict, project: dict)
     return {"ok": False, "rule": problem[0], "reason": problem[1]}
 
 
+def _unit_of_instance(buyer_id: Any = None) -> int | None:
+    if buyer_id is not None:
+        return int(buyer_id)
+    inst = db.session.get(ProcessInstance, engine.current_instance_id())
+    return inst.enterprise_id if inst is not None else None
+
+
 def hold_deposit(buyer_id: int, deposit: dict, reference: Any) -> dict:
     """Script function (R27a): the buyer's deposit is received and held."""
     row = settlement.hold_deposit(
@@ -73,10 +83,11 @@ def hold_deposit(buyer_id: int, deposit: dict, reference: Any) -> dict:
     return settlement.deposit_summary(row)
 
 
-def close_deposit(status: str) -> dict | None:
-    """Script function (R27a): the deposit applied, refunded or forfeited."""
-    return settlement.deposit_summary(
-        settlement.close_deposit(instance_id=engine.current_instance_id(), status=status))
+def close_deposit(status: str, buyer_id: Any = None) -> dict | None:
+    """Script function (R27a): the buyer's deposit applied, refunded or forfeited."""
+    return settlement.deposit_summary(settlement.close_deposit(
+        instance_id=engine.current_instance_id(), enterprise_id=_unit_of_instance(buyer_id),
+        status=status))
 
 
 def buy_back(seller: str, amounts: dict, region: str) -> dict:
@@ -110,14 +121,53 @@ def complete_trade(buyer_id: int, seller: str, amounts: dict, price_per_tonne: s
         total_price=to_yuan(total_price), method=method, registration=registration,
         valid_from=date.fromisoformat(terms["valid_from"]),
         valid_to=date.fromisoformat(terms["valid_to"]))
-    settlement.close_deposit(instance_id=instance_id, status="applied")
+    settlement.close_deposit(instance_id=instance_id, enterprise_id=buyer.id, status="applied")
     return {"certificate": number, "registration": registration, **terms,
             "settled_at": clock.local(clock.now()).isoformat()}
 
 
-def deposit_now() -> dict | None:
-    """Script function: the deposit's current state for the summary."""
-    return settlement.deposit_summary(settlement.deposit_of(engine.current_instance_id()))
+def deposit_now(buyer_id: Any = None) -> dict | None:
+    """Script function: the buyer's deposit's current state for the summary."""
+    return settlement.deposit_summary(settlement.deposit_of(
+        engine.current_instance_id(), _unit_of_instance(buyer_id)))
+
+
+def month_days(start: Any, months: int) -> int:
+    """Script function (R30, 《民法典》第201、202条): the natural days of a period of `months`
+    calendar months counted from the day after `start`: it ends on the corresponding day of the
+    last month, or that month's last day when it has none (01-31 + 1 month → 02-28). Counted as
+    natural days, so R6's holiday extension and the R4 recount apply as for any deadline."""
+    day = start if isinstance(start, date) and not isinstance(start, datetime) else (
+        clock.local(datetime.fromisoformat(str(start))).date())
+    index = day.month - 1 + int(months)
+    year, month = day.year + index // 12, index % 12 + 1
+    end = date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return (end - day).days
+
+
+ESCALATION_ACTION = "deadline_missed"
+
+
+def escalate(rule: str, task: str, due_at: Any = None) -> dict:
+    """Script function on a non-interrupting deadline timer (R24 settlement, R30 certification):
+    the missed deadline is recorded in the trade's history and summary; the engine marks the
+    still-open task escalated for the approvers, and the task stays open (never dropped)."""
+    at = clock.local(clock.now()).isoformat()
+    db.session.add(AuditEvent(at=clock.now(), instance_id=engine.current_instance_id(),
+                              actor_id=None, task_name=task, action=ESCALATION_ACTION,
+                              detail={"rule": rule, "task": task, "due_at": due_at}))
+    db.session.flush()
+    return {"rule": rule, "task": task, "at": at}
+
+
+def _escalations(instance_id: int) -> list[dict]:
+    rows = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.instance_id == instance_id,
+                                 AuditEvent.action == ESCALATION_ACTION)
+        .order_by(AuditEvent.id))
+    return [{"rule": r.detail.get("rule"), "task": r.detail.get("task"),
+             "due_at": r.detail.get("due_at"), "at": clock.local(r.at).isoformat()}
+            for r in rows]
 
 
 for _name, _fn in (("common_superior", common_superior),
@@ -126,7 +176,11 @@ for _name, _fn in (("common_superior", common_superior),
                    ("close_deposit", close_deposit),
                    ("buy_back", buy_back),
                    ("complete_trade", complete_trade),
-                   ("deposit_now", deposit_now)):
+                   ("deposit_now", deposit_now),
+                   ("month_days", month_days),
+                   ("escalate", escalate),
+                   ("open_bidding", bidding.open_bidding),
+                   ("award_bids", bidding.award_bids)):
     register_script_function(_name, _fn)
 
 
@@ -142,6 +196,17 @@ def summarize(data: dict) -> dict:
         out["approving_region"] = data["superior_region"]
     if data.get("cross_refusal"):
         out["refusal"] = data["cross_refusal"]
+    # R20 public bidding of a reserve sale: how many bids, until when, the winning price
+    instance_id = engine.current_instance_id()
+    out["bids_count"] = data.get("bids_count") or 0
+    if data.get("bidding") and instance_id is not None:
+        out["bids_count"] = bidding.bids_count(instance_id)
+    # R24, R30: deadlines missed (the task stays open, escalated)
+    out["escalations"] = []
+    if instance_id is not None and (data.get("certify_due_at") or data.get("settle_due_at")):
+        out["escalations"] = _escalations(instance_id)
+    out["certification_escalated"] = any(e["rule"] == "R30" for e in out["escalations"])
+    out["settlement_escalated"] = any(e["rule"] == "R24" for e in out["escalations"])
     if out["outcome"] is None and (  # ended at a refusing step (R19 certification, review, R26)
             data.get("certify_decision") == "refused"
             or data.get("review_decision") == "rejected"

@@ -25,14 +25,21 @@ def deposit_summary(row: Deposit | None) -> dict | None:
             "paid_at": clock.local(row.paid_at).isoformat(), "reference": row.reference}
 
 
-def deposit_of(instance_id: int) -> Deposit | None:
-    return db.session.scalar(select(Deposit).where(Deposit.instance_id == instance_id))
+def deposit_of(instance_id: int, enterprise_id: int) -> Deposit | None:
+    """R27a: one unit's deposit in a trade (a reserve sale's bidders each hold one, R20)."""
+    return db.session.scalar(select(Deposit).where(Deposit.instance_id == instance_id,
+                                                   Deposit.enterprise_id == enterprise_id))
+
+
+def deposits_of(instance_id: int) -> list[Deposit]:
+    return list(db.session.scalars(
+        select(Deposit).where(Deposit.instance_id == instance_id).order_by(Deposit.id)))
 
 
 def hold_deposit(*, instance_id: int, enterprise_id: int, ratio: str, amount: str,
                  reference: str | None) -> Deposit:
-    """R27a: the buyer's deposit is received and held."""
-    row = deposit_of(instance_id)
+    """R27a: a unit's deposit is received and held (once per unit and trade)."""
+    row = deposit_of(instance_id, enterprise_id)
     if row is None:
         row = Deposit(instance_id=instance_id, enterprise_id=enterprise_id,
                       ratio=Decimal(ratio), amount=to_yuan(amount), status="held",
@@ -42,14 +49,26 @@ def hold_deposit(*, instance_id: int, enterprise_id: int, ratio: str, amount: st
     return row
 
 
-def close_deposit(*, instance_id: int, status: str) -> Deposit | None:
+def close_deposit(*, instance_id: int, enterprise_id: int, status: str) -> Deposit | None:
     """R27a: `applied` toward the price on settlement, `forfeited` when the buyer refuses to sign
-    or pay, `refunded` when the trade does not go on through no fault of the buyer."""
-    row = deposit_of(instance_id)
+    or pay, `refunded` when the unit does not get the deal through no fault of its own (a losing
+    bidder, R20)."""
+    row = deposit_of(instance_id, enterprise_id)
     if row is not None and row.status == "held":
         row.status, row.closed_at = status, clock.now()
         db.session.flush()
     return row
+
+
+def refund_others(*, instance_id: int, winner_id: int) -> list[Deposit]:
+    """R27a: every held deposit but the winner's is refunded when the bidding is decided (R20)."""
+    out = []
+    for row in deposits_of(instance_id):
+        if row.enterprise_id != winner_id and row.status == "held":
+            row.status, row.closed_at = "refunded", clock.now()
+            out.append(row)
+    db.session.flush()
+    return out
 
 
 def _source_lots(seller: ledger.Owner, pollutant: str) -> list:

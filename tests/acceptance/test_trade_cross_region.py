@@ -184,5 +184,6 @@ def test_R30_a_grade_key_industry_sorts_first_with_one_month_certification(http)
     tasks = http.call("GET", "/tasks", "h_ca", query_string={"sort": "priority"})["items"]
     assert [t["instance_id"] for t in tasks if t["name"] == "certify"] == [second, first]
     key = [t for t in tasks if t["instance_id"] == second][0]
-    assert key["due_at"] == "2026-04-02T00:00:00+08:00"  # R30, R6: 30 days from 03-02
+    # R30: one calendar month from 03-02 ends 24:00 of the corresponding day 04-02 (民法典 §202)
+    assert key["due_at"] == "2026-04-03T00:00:00+08:00"
     assert [t for t in tasks if t["instance_id"] == first][0]["due_at"] is None

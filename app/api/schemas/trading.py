@@ -36,3 +36,31 @@ class TradeContractSchema(Schema):
     signed_at = fields.String(allow_none=True)
     settle_due_at = fields.String(allow_none=True)
     print_url = fields.String()
+
+
+class BidInSchema(Schema):
+    """A bid in a reserve sale's public bidding (R20)."""
+
+    price_per_tonne = fields.String(required=True, metadata={"description": "yuan per tonne"})
+    project_name = fields.String(load_default=None, allow_none=True,
+                                 validate=validate.Length(max=200),
+                                 metadata={"description": "the bidder's construction project"})
+
+
+class BidSchema(Schema):
+    """A bid as the caller may see it: bureau staff see every bidder, a bidder only itself."""
+
+    id = fields.Integer()
+    price_per_tonne = fields.String()
+    placed_at = LocalTime()
+    status = fields.String(metadata={"description": "active | won | lost"})
+    mine = fields.Boolean()
+    enterprise_id = fields.Integer(allow_none=True)
+    enterprise_name = fields.String(allow_none=True)
+    deposit = fields.Dict(allow_none=True, metadata={
+        "description": "R27a: {ratio, amount, status held|applied|refunded|forfeited, …}"})
+
+
+class BidListSchema(Schema):
+    items = fields.List(fields.Nested(BidSchema))
+    total = fields.Integer()
