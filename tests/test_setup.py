@@ -65,6 +65,44 @@ def test_every_ui_string_has_a_chinese_translation():
     )
 
 
+def _form_texts() -> dict[str, str]:
+    """The words a person reads in forms/*.json: titles, descriptions, ui:help, ui:placeholder
+    and ui:enumNames (nested fields included), each with the file that holds it."""
+    import json
+
+    texts: dict[str, str] = {}
+
+    def walk(schema: dict, ui: dict, where: str) -> None:
+        for value in (schema.get("title"), schema.get("description"), ui.get("ui:help"),
+                      ui.get("ui:placeholder"), *(ui.get("ui:enumNames") or [])):
+            if isinstance(value, str) and value.strip():
+                texts.setdefault(value, where)
+        for key, sub in (schema.get("properties") or {}).items():
+            walk(sub or {}, ui.get(key) or {}, where)
+
+    for path in sorted((ROOT / "forms").glob("*.schema.json")):
+        ui_path = path.with_name(path.name.replace(".schema.json", ".ui.json"))
+        ui = json.loads(ui_path.read_text(encoding="utf-8")) if ui_path.is_file() else {}
+        walk(json.loads(path.read_text(encoding="utf-8")), ui, ui_path.name)
+    return texts
+
+
+def test_every_form_text_has_an_english_translation():
+    """Forms are written in Chinese (the default language); app.inbox.forms.form_text shows them
+    through gettext, so each text, help included, has English in an app/**/translations/en catalogue."""
+    english = set()
+    for po in (ROOT / "app").rglob("translations/en/LC_MESSAGES/messages.po"):
+        with po.open("rb") as fh:
+            english |= {m.id for m in read_po(fh) if m.id and m.string and not m.fuzzy}
+    texts = _form_texts()
+    assert texts, "no form texts found?"
+    missing = sorted(f"forms/{where}: {text}" for text, where in texts.items()
+                     if text not in english)
+    assert not missing, (
+        "add these to app/inbox/translations/en/LC_MESSAGES/messages.po:\n" + "\n".join(missing)
+    )
+
+
 @pytest.fixture
 def empty_database_url(request, tmp_path):
     """An empty database of the kind this run tests (ERFLOW_TEST_DB)."""

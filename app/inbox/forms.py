@@ -243,6 +243,12 @@ def _typed(kind: str, raw: str) -> Any:
 
 # -- HTML: schema + UI hints → field tree --------------------------------------------------------
 
+def form_text(text: str | None) -> str:
+    """A form's own words (title, description, ui:help, ui:placeholder, ui:enumNames) in the page's
+    language: forms are written in Chinese and app/inbox/translations/en gives their English."""
+    return _(text) if text else ""
+
+
 def build_fields(
     spec: FormSpec,
     values: dict | None = None,
@@ -294,11 +300,11 @@ def _field(key, name, sub, hints, value, errors, required) -> Field:
     node = Field(
         name=name,
         id="f-" + name.replace(".", "-"),
-        label=sub.get("title") or key,
+        label=form_text(sub.get("title")) or key,
         widget=_widget(kind, sub, hints),
         required=required,
-        help=hints.get("ui:help") or sub.get("description") or "",
-        placeholder=hints.get("ui:placeholder") or "",
+        help=form_text(hints.get("ui:help") or sub.get("description")),
+        placeholder=form_text(hints.get("ui:placeholder")),
         readonly=bool(hints.get("ui:readonly") or sub.get("readOnly")),
         errors=list(errors.get(name, [])),
     )
@@ -309,7 +315,7 @@ def _field(key, name, sub, hints, value, errors, required) -> Field:
     enum = sub.get("enum") or _items_enum(sub)
     if enum:
         labels = list(hints.get("ui:enumNames") or [])
-        node.choices = [(str(v), str(labels[i]) if i < len(labels) else str(v))
+        node.choices = [(str(v), form_text(str(labels[i])) if i < len(labels) else str(v))
                         for i, v in enumerate(enum)]
     if kind == "array":
         node.value = [str(v) for v in value] if isinstance(value, list) else []

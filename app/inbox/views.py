@@ -23,6 +23,7 @@ from app.extensions import db
 from app.inbox import forms, presentation, queries, services
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
+bp.add_app_template_global(forms.form_text, "form_text")  # forms' own words, per language
 
 
 @bp.app_context_processor
