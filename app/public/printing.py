@@ -52,7 +52,7 @@ def qr_svg(text: str, *, title: str = "") -> Markup:
     """R39: an inline SVG QR code of `text` (medium error correction), drawn by segno; the SVG
     holds only path data, never `text` itself."""
     code = segno.make(text, error="m")
-    svg = code.svg_inline(scale=3, border=2, title=title or None, svgclass="erflow-qr",
+    svg = code.svg_inline(scale=4, border=2, title=title or None, svgclass="erflow-qr",
                           lineclass=None)
     return Markup(svg)
 
