@@ -89,7 +89,8 @@ def _form_texts() -> dict[str, str]:
 
 def test_every_form_text_has_an_english_translation():
     """Forms are written in Chinese (the default language); app.inbox.forms.form_text shows them
-    through gettext, so each text, help included, has English in an app/**/translations/en catalogue."""
+    through gettext, so each text (help included) has English in an app/**/translations/en
+    catalogue."""
     english = set()
     for po in (ROOT / "app").rglob("translations/en/LC_MESSAGES/messages.po"):
         with po.open("rb") as fh:

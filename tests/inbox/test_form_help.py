@@ -26,7 +26,7 @@ def _missing_help(schema: dict, ui: dict, prefix: str = "") -> list[str]:
     return missing
 
 
-@pytest.mark.parametrize("path", SCHEMAS, ids=[p.name.removesuffix(".schema.json") for p in SCHEMAS])
+@pytest.mark.parametrize("path", SCHEMAS, ids=[p.name.split(".")[0] for p in SCHEMAS])
 def test_every_field_of_every_form_has_help(path):
     """Each field (nested ones too) says what to enter: `ui:help` in forms/<key>.ui.json."""
     ui_path = path.with_name(path.name.replace(".schema.json", ".ui.json"))
@@ -88,8 +88,8 @@ def test_lease_start_form_ties_help_to_each_input(client, login, make_user, depl
 
 
 def test_trade_start_is_a_guided_form(client, login, make_user, deployed):
-    """The buyer's start page: steps 认定 → 主体审核 → 合同 → 10个工作日内结算 → 电子凭证, the papers
-    to have at hand, and a field form (not JSON) whose radio/checkbox groups also name their help."""
+    """The buyer's start page: steps 认定 → 主体审核 → 合同 → 10个工作日内结算 → 电子凭证,
+    the papers to have at hand, and a field form (not JSON) whose every input names its help."""
     login(client, make_user(roles=["enterprise"]))
     html = client.get("/inbox/start/trade").get_data(as_text=True)
     assert 'data-testid="start-guide"' in html
@@ -116,7 +116,8 @@ def test_trade_start_form_keeps_input_and_marks_errors(client, login, make_user,
         "csrf_token": token, "seller": "", "amounts.COD": "0.5000", "price_per_tonne": "5000.00"})
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422
-    assert 'id="f-seller-error"' in html and 'aria-describedby="f-seller-help f-seller-error"' in html
+    assert 'id="f-seller-error"' in html
+    assert 'aria-describedby="f-seller-help f-seller-error"' in html
     assert 'value="0.5000"' in html
 
 

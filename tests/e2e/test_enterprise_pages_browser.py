@@ -1,0 +1,118 @@
+"""What an enterprise sees, on a 1366×768 screen and on a phone (375×812), in Chinese and English:
+my applications, the trade start form and a task form. Each page fits the width (no horizontal
+scrolling), every input/select/textarea has a label, and Tab reaches the page's main action.
+Screenshots go to tests/e2e/screens/ through the shared `screenshot` fixture."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from tests.e2e.test_screens_browser import _start_allocation
+
+ENTERPRISE = "qianjiang_power"  # a demo enterprise login (app/seed.py)
+VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 375, "height": 812}}
+
+UNLABELLED = """() => [...document.querySelectorAll('main input, main select, main textarea')]
+  .filter(el => el.type !== 'hidden')
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                && !el.getAttribute('aria-labelledby'))
+  .map(el => el.name || el.id || el.outerHTML.slice(0, 80))"""
+
+
+def _enterprise_login(app) -> tuple[str, str | None]:
+    """A demo enterprise login with an open task of its own when the demo data has one (it has
+    instances in every state), and that task's id."""
+    from app.auth.models import User
+    from app.engine.models import HumanTask
+
+    with app.app_context():
+        task = db.session.scalar(select(HumanTask).where(
+            HumanTask.state == "open", HumanTask.role == "enterprise",
+            HumanTask.enterprise_id.is_not(None)).order_by(HumanTask.created_at))
+        if task is not None:
+            user = db.session.scalar(select(User).where(User.enterprise_id == task.enterprise_id))
+            if user is not None:
+                return user.username, task.id
+    return ENTERPRISE, None
+
+
+def _tab_reaches(page, selector: str, limit: int = 120) -> bool:
+    page.locator("body").focus()
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)",
+                         selector):
+            return True
+    return False
+
+
+def _check(page, name: str, action: str, width: int, screenshot) -> None:
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.evaluate(
+        "window.innerWidth"), f"{name}: wider than the screen"
+    assert page.evaluate(UNLABELLED) == [], f"{name}: inputs without a label"
+    assert _tab_reaches(page, action), f"{name}: Tab never reaches {action}"
+    # the focused action shows a visible outline (app.css :focus-visible)
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none", f"{name}: no visible focus outline"
+    screenshot(page, name)
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_enterprise_pages_fit_are_labelled_and_keyboard_usable(live_server, browser, screenshot,
+                                                               lang, viewport):
+    size = VIEWPORTS[viewport]
+    short = "zh" if lang == "zh_CN" else "en"
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=size,
+                                  is_mobile=viewport == "phone")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(f"{live_server}/login?lang={lang}")
+        username, task_id = _enterprise_login(live_server.app)
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", "demo1234")
+        with page.expect_navigation():
+            page.click("form[action$='/login'] [type=submit]")
+
+        page.goto(f"{live_server}/my/applications")
+        heading = "我的申请" if short == "zh" else "My applications"
+        assert heading in page.locator("main").inner_text()
+        _check(page, f"enterprise_my_applications_{viewport}_{short}", "[data-testid=main-action]",
+               size["width"], screenshot)
+
+        page.goto(f"{live_server}/inbox/start/trade")
+        guide = page.locator("[data-testid=start-guide]").inner_text()
+        assert ("电子凭证" if short == "zh" else "Electronic certificate") in guide
+        assert page.locator("#f-amounts-COD-help").count() == 1
+        _check(page, f"enterprise_trade_start_{viewport}_{short}", "[data-testid=main-action]",
+               size["width"], screenshot)
+
+        if task_id is None:  # no enterprise task in the demo data: the form of a bureau task
+            _instance_id, task_id, _owner = _start_allocation(live_server.app)
+            context.clear_cookies()
+            page.goto(f"{live_server}/login?lang={lang}")
+            page.fill("input[name=username]", "xihu_handler")
+            page.fill("input[name=password]", "demo1234")
+            with page.expect_navigation():
+                page.click("form[action$='/login'] [type=submit]")
+        if task_id:
+            page.goto(f"{live_server}/inbox/tasks/{task_id}")
+            page.wait_for_selector("#task-form")
+            _check(page, f"task_form_{viewport}_{short}", "#task-form [type=submit]",
+                   size["width"], screenshot)
+    finally:
+        context.close()
+    assert not errors, f"uncaught JavaScript errors: {errors}"
+
+
+def test_skip_link_is_the_first_tab_stop(live_server, page):
+    page.goto(f"{live_server}/login")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
+    assert page.locator("a[href='#main']").is_visible()
