@@ -6,6 +6,7 @@ and open, and a 403/404 to claim or complete.
 from __future__ import annotations
 
 from flask import jsonify, request
+from sqlalchemy import select
 
 from app.api import bp
 from app.api.admin import page_args
@@ -15,6 +16,7 @@ from app.api.schemas.processes import InstanceSchema
 from app.api.schemas.tasks import TaskDetailSchema, TaskPageSchema, TaskSchema
 from app.auth.access import actor, api_auth
 from app.common import clock
+from app.engine.models import ProcessInstance
 from app.errors import BadRequest
 from app.extensions import db
 from app.inbox import queries, services
@@ -40,7 +42,19 @@ def task_out(task, users: dict, now=None) -> dict:
 def tasks_out(tasks) -> list[dict]:
     users = services.usernames({t.assignee_id for t in tasks})
     now = clock.now()
-    return [task_out(t, users, now) for t in tasks]
+    summaries = _summaries({t.instance_id for t in tasks})
+    return [{**task_out(t, users, now), "summary": summaries.get(t.instance_id) or {}}
+            for t in tasks]
+
+
+def _summaries(instance_ids: set[int]) -> dict[int, dict]:
+    """The business summary of each task's instance (API.md; e.g. R29 `green_channel`), one query
+    per page."""
+    if not instance_ids:
+        return {}
+    rows = db.session.execute(select(ProcessInstance.id, ProcessInstance.summary)
+                              .where(ProcessInstance.id.in_(instance_ids)))
+    return {row.id: row.summary for row in rows}
 
 
 def _filter_args() -> tuple[str, queries.TaskFilter]:

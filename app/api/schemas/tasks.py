@@ -26,7 +26,8 @@ class TaskSchema(Schema):
     escalated = fields.Boolean()
     light = fields.String(metadata={"description": "green | yellow | red | none"})
     business_key = fields.String(allow_none=True)
-    summary = fields.String(allow_none=True)
+    summary = fields.Dict(allow_none=True, metadata={
+        "description": "the instance's business summary (API.md), e.g. green_channel (R29)"})
     completed_at = LocalTime(allow_none=True)
 
 
