@@ -175,3 +175,44 @@ def test_R30_month_counts_to_the_corresponding_day_or_the_month_end(app):
     assert month_days("2026-03-02T09:00:00+08:00", 1) == 31  # → 04-02
     assert month_days("2026-01-31T09:00:00+08:00", 1) == 28  # → 02-28 (no 02-31)
     assert month_days("2026-12-15T09:00:00+08:00", 1) == 31  # → 2027-01-15
+
+
+def test_R16_bidder_with_an_overdue_fee_notice_is_refused(http):
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from app.common.clock import SHANGHAI
+    from app.extensions import db
+    from app.ledger.models import FeeNotice
+
+    a, unit_a = http.enterprise(XIHU)
+    debtor, unit_d = http.enterprise(XIHU)
+    iid = _to_bidding(http, unit_a)
+    http.do("h_xihu", "confirm_deposit", {"deposit_reference": "BZJ-A"}, iid=iid)
+    due = datetime(2026, 2, 27, tzinfo=SHANGHAI)
+    db.session.add(FeeNotice(
+        number="FN-BID-1", enterprise_id=debtor, region_code=XIHU, bureau_name="西湖区生态环境分局",
+        province_code="330000", valid_from=date(2026, 1, 1), valid_to=date(2030, 12, 31),
+        lines=[], amount=Decimal("1234.50"), finalised_at=due, issue_due_at=due, issued_at=due,
+        due_at=due))
+    db.session.commit()
+    err = _bid(http, unit_d, iid, "5000.00", expect=422)["error"]
+    assert err["rule"] == "R16" and "FN-BID-1" in err["message"]
+
+
+def test_R27a_winner_other_than_the_applicant_refusing_to_sign_forfeits_its_deposit(http):
+    a, unit_a = http.enterprise(XIHU)
+    b, unit_b = http.enterprise(XIHU)
+    iid = _to_bidding(http, unit_a)
+    http.do("h_xihu", "confirm_deposit", {"deposit_reference": "BZJ-A"}, iid=iid)
+    _bid(http, unit_b, iid, "4100.00")
+    http.clock("2026-03-10T00:00:00+08:00")
+    assert http.run_due() == 1
+    http.do("h_xihu", "confirm_bidding", {}, iid=iid)
+    http.do(unit_b, "sign_contract", {"contract_decision": "refuse", "opinion": "放弃"}, iid=iid)
+    inst = http.call("GET", f"/instances/{iid}", unit_b)
+    assert inst["data"]["outcome"] == "forfeited" and inst["data"]["deposit"]["status"] == (
+        "forfeited")
+    states = {x["enterprise_id"]: x["deposit"]["status"]
+              for x in http.call("GET", f"/trades/{iid}/bids", "h_xihu")["items"]}
+    assert states == {a: "refunded", b: "forfeited"}
