@@ -276,6 +276,7 @@ def check_trade(data: dict, buyer: Enterprise) -> Checked:
         "key_unit": key_unit,
         "certification_months": pp.certification_months if (
             key_unit and seller.kind == "enterprise") else 0,
+        "certification_days": 0,  # read by diagram versions before the R30 month count
         "applicant_id": buyer.id,
         "bidding": bidding,
         "bidding_days": pp.bidding_days if bidding else 0,
