@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app import engine
 from app.api import bp
 from app.api.auth import load_body
+from app.api.schemas import fast
 from app.api.schemas.common import DataRequestSchema
 from app.api.schemas.processes import (
     DeployedSchema,
@@ -17,7 +18,7 @@ from app.api.schemas.processes import (
 )
 from app.api.tasks import tasks_out
 from app.auth.access import actor, api_auth
-from app.engine.models import HumanTask, ProcessVersion
+from app.engine.models import ProcessVersion
 from app.errors import BadRequest, NotFound, ValidationFailed
 from app.extensions import db
 from app.inbox import services
@@ -27,20 +28,16 @@ MAX_BPMN_BYTES = 2 * 1024 * 1024  # a diagram larger than this is refused with 4
 
 def instance_out(info: engine.InstanceInfo) -> dict:
     """An engine InstanceInfo as API.md's instance object (with history and deadlines)."""
-    rows = db.session.scalars(
-        select(HumanTask).where(HumanTask.id.in_([t.id for t in info.active_tasks]))
-        .order_by(HumanTask.created_at, HumanTask.id)
-    ).all() if info.active_tasks else []
     return {
         "id": info.id, "key": info.key, "version": info.version, "status": info.status,
         "business_key": info.business_key, "data": info.summary,
         "started_at": info.started_at, "ended_at": info.ended_at,
         "incident_message": info.incident_message,
-        "active_tasks": tasks_out(rows),
+        "active_tasks": tasks_out(info.active_tasks),
         "history": [
             {"at": e.at, "actor": e.actor, "actor_id": e.actor_id, "action": e.action,
              "task": e.task, "detail": e.detail}
-            for e in services.timeline(info.id)
+            for e in services.timeline(info.id, version_id=info.version_id)
         ],
         "deadlines": [
             {"task": d.task, "rule": d.rule, "due_at": d.due_at, "provisional": d.provisional,
@@ -180,8 +177,9 @@ def start_instance(key: str):
     """
     body = load_body(DataRequestSchema())
     info = services.start(user=actor(), key=key, data=body["data"])
+    out = fast.dump(InstanceSchema, instance_out(info))  # before the commit expires what it reads
     db.session.commit()
-    return jsonify(InstanceSchema().dump(instance_out(info))), 201
+    return jsonify(out), 201
 
 
 @bp.get("/instances/<int:instance_id>")
@@ -198,7 +196,7 @@ def get_instance(instance_id: int):
         404: {description: no such instance within the caller's reach}
     """
     inst = services.get_instance(user=actor(), instance_id=instance_id)
-    return jsonify(InstanceSchema().dump(instance_out(engine.get_instance(inst.id))))
+    return jsonify(fast.dump(InstanceSchema, instance_out(engine.get_instance(inst.id))))
 
 
 @bp.post("/instances/<int:instance_id>/messages/<name>")
@@ -224,8 +222,9 @@ def send_message(instance_id: int, name: str):
     body = load_body(DataRequestSchema())
     info = services.send_message(user=actor(), instance_id=instance_id, name=name,
                                  payload=body["data"])
+    out = fast.dump(InstanceSchema, instance_out(info))  # before the commit expires what it reads
     db.session.commit()
-    return jsonify(InstanceSchema().dump(instance_out(info))), 202
+    return jsonify(out), 202
 
 
 @bp.post("/instances/<int:instance_id>/cancel")
@@ -244,5 +243,6 @@ def cancel_instance(instance_id: int):
         409: {description: already ended}
     """
     info = services.cancel(user=actor(), instance_id=instance_id)
+    out = fast.dump(InstanceSchema, instance_out(info))  # before the commit expires what it reads
     db.session.commit()
-    return jsonify(InstanceSchema().dump(instance_out(info)))
+    return jsonify(out)

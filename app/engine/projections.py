@@ -4,6 +4,7 @@ audit_event."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, update
 
 from app.common import clock
 from app.engine.models import AuditEvent, Deadline, HumanTask, ProcessInstance, Timer
@@ -141,16 +142,21 @@ def sync_deadlines(inst: ProcessInstance, ctx: StepContext) -> None:
         db.session.flush()
 
 
-def _open_deadlines(instance_id: int) -> dict[str, list[Deadline]]:
-    """Open deadlines of an instance by task name, newest first (one query per step)."""
-    found: dict[str, list[Deadline]] = {}
-    for dl in db.session.scalars(
-        select(Deadline)
-        .where(Deadline.instance_id == instance_id, Deadline.open.is_(True))
-        .order_by(Deadline.id.desc())
-    ):
-        found.setdefault(dl.task_name or "", []).append(dl)
-    return found
+@dataclass
+class TaskSync:
+    """What sync_human_tasks leaves: the open rows, and every deadline of the instance when it
+    had to read them (None otherwise), so the answer to the step needs no second query."""
+
+    open_rows: list[HumanTask]
+    deadlines: list[Deadline] | None = None
+
+
+def _all_deadlines(instance_id: int) -> list[Deadline]:
+    """Every deadline of an instance, oldest first (one query per step)."""
+    with db.session.no_autoflush:  # sync_deadlines flushed this step's own deadlines already
+        return list(db.session.scalars(
+            select(Deadline).where(Deadline.instance_id == instance_id).order_by(Deadline.id)
+        ))
 
 
 def sync_human_tasks(
@@ -161,37 +167,55 @@ def sync_human_tasks(
     completed_task_id: str | None,
     summary_text: str,
     priority: int,
-) -> None:
-    """Open a row per READY user task, close rows whose task is no longer READY (R13 due dates)."""
+) -> TaskSync:
+    """Open a row per READY user task, close rows whose task is no longer READY (R13 due dates).
+    One query for the rows (open ones and any row a READY task already has), and one for the
+    deadlines only when a row opens, closes with a due date, or still lacks one. Returns the open
+    rows (and the deadlines when read)."""
     now = clock.now()
     ready = {str(t.id): t for t in ready_user_tasks(workflow)}
-    loaded: list[dict[str, list[Deadline]]] = []
+    loaded: list[list[Deadline]] = []
 
     def deadlines() -> dict[str, list[Deadline]]:
+        """Open deadlines by task name, newest first."""
         if not loaded:
-            loaded.append(_open_deadlines(inst.id))
-        return loaded[0]
+            loaded.append(_all_deadlines(inst.id))
+        found: dict[str, list[Deadline]] = {}
+        for dl in reversed(loaded[0]):
+            if dl.open:
+                found.setdefault(dl.task_name or "", []).append(dl)
+        return found
 
     def deadline_for(name: str) -> Deadline | None:
         found = [dl for dl in deadlines().get(name, []) if dl.open]
         return found[0] if found else None
 
-    rows = db.session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "open")
-    ).all()
+    wanted = HumanTask.state == "open"
+    if ready:
+        wanted = or_(wanted, HumanTask.id.in_(list(ready)))
+    with db.session.no_autoflush:  # rows change only here; nothing pending alters this answer
+        rows = db.session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == inst.id, wanted)
+        ).all()
+    known = {r.id for r in rows}
+    still_open: list[HumanTask] = []
     for row in rows:
+        if row.state != "open":
+            continue
         if row.id in ready:
-            row.summary = summary_text
+            if row.summary != summary_text:
+                row.summary = summary_text
+            still_open.append(row)
             continue
         done = row.id == completed_task_id
         row.state = "completed" if done else "cancelled"
         row.completed_at = now
         row.completed_by = actor_id if done else None
-        for dl in deadlines().get(row.name, []):
-            dl.open = False
-    known = {r.id for r in rows}
+        if row.due_at is not None:  # a row with a due date is the only holder of its deadlines
+            for dl in deadlines().get(row.name, []):
+                dl.open = False
     for task_id, task in ready.items():
-        if task_id in known or db.session.get(HumanTask, task_id) is not None:
+        if task_id in known:
             continue
         spec = task.task_spec
         props = (getattr(spec, "extensions", None) or {}).get("properties", {})
@@ -200,35 +224,38 @@ def sync_human_tasks(
         if props.get("candidateRegionVar"):
             region = task.data.get(props["candidateRegionVar"]) or region
         dl = deadline_for(spec.bpmn_id or spec.name)
-        db.session.add(
-            HumanTask(
-                id=task_id,
-                instance_id=inst.id,
-                process_key=inst.key,
-                name=spec.bpmn_id or spec.name,
-                title=spec.bpmn_name or spec.bpmn_id or spec.name,
-                role=role,
-                region_code=None if role == "enterprise" else region,
-                enterprise_id=inst.enterprise_id if role == "enterprise" else None,
-                priority=priority,
-                state="open",
-                created_at=now,
-                due_at=dl.due_at if dl else None,
-                provisional=dl.provisional if dl else False,
-                deadline_rule=dl.rule if dl else None,
-                form_key=form_key(props.get("formJsonSchemaFilename")),
-                business_key=inst.business_key,
-                summary=summary_text,
-                # a process marks its tasks for the inbox through `inbox_flags` (R29 green channel)
-                flags=",".join(sorted(str(f) for f in (task.data.get("inbox_flags") or [])))[:100],
-            )
+        row = HumanTask(
+            id=task_id,
+            instance_id=inst.id,
+            process_key=inst.key,
+            name=spec.bpmn_id or spec.name,
+            title=spec.bpmn_name or spec.bpmn_id or spec.name,
+            role=role,
+            region_code=None if role == "enterprise" else region,
+            enterprise_id=inst.enterprise_id if role == "enterprise" else None,
+            priority=priority,
+            state="open",
+            created_at=now,
+            due_at=dl.due_at if dl else None,
+            provisional=dl.provisional if dl else False,
+            deadline_rule=dl.rule if dl else None,
+            form_key=form_key(props.get("formJsonSchemaFilename")),
+            business_key=inst.business_key,
+            summary=summary_text,
+            escalated=False,
+            # a process marks its tasks for the inbox through `inbox_flags` (R29 green channel)
+            flags=",".join(sorted(str(f) for f in (task.data.get("inbox_flags") or [])))[:100],
         )
+        db.session.add(row)
+        still_open.append(row)
     # a deadline counted after its task opened (e.g. in a parallel branch) still reaches the row
-    for row in rows:
-        if row.id in ready and row.due_at is None:
+    for row in still_open:
+        if row.due_at is None:
             dl = deadline_for(row.name)
             if dl is not None:
                 row.due_at, row.provisional, row.deadline_rule = dl.due_at, dl.provisional, dl.rule
+    return TaskSync(sorted(still_open, key=lambda r: (r.created_at, r.id)),
+                    loaded[0] if loaded else None)
 
 
 def form_key(filename: str | None) -> str | None:
@@ -240,20 +267,35 @@ def form_key(filename: str | None) -> str | None:
     return filename
 
 
-def sync_timers(inst: ProcessInstance, workflow) -> None:
-    for row in db.session.scalars(select(Timer).where(Timer.instance_id == inst.id)):
-        db.session.delete(row)
+def sync_timers(inst: ProcessInstance, workflow, *, before: dict | None = None) -> None:
+    """Keep the instance's timer rows equal to its waiting timers. `before` (task id → due, the
+    timers waiting when the step began, which the rows mirror) limits the writes to what changed;
+    without it every row is replaced."""
+    wanted = {}
     for task in waiting_timers(workflow):
         due = timer_due(task)
         if due is not None:
-            db.session.add(
-                Timer(
-                    instance_id=inst.id,
-                    task_id=str(task.id),
-                    name=task.task_spec.bpmn_id or task.task_spec.name,
-                    due_at=due,
-                )
+            wanted[str(task.id)] = (task, due)
+    if before is None:
+        db.session.execute(delete(Timer).where(Timer.instance_id == inst.id))
+        fresh = wanted
+    else:
+        old = {str(k): due for k, due in before.items() if due is not None}
+        stale = [k for k, due in old.items() if k not in wanted or wanted[k][1] != due]
+        fresh = {k: v for k, v in wanted.items() if old.get(k) != v[1]}
+        if stale:
+            db.session.execute(
+                delete(Timer).where(Timer.instance_id == inst.id, Timer.task_id.in_(stale))
             )
+    for task_id, (task, due) in fresh.items():
+        db.session.add(
+            Timer(
+                instance_id=inst.id,
+                task_id=task_id,
+                name=task.task_spec.bpmn_id or task.task_spec.name,
+                due_at=due,
+            )
+        )
 
 
 def close_instance_rows(inst: ProcessInstance, *, state: str = "cancelled") -> None:
@@ -262,9 +304,9 @@ def close_instance_rows(inst: ProcessInstance, *, state: str = "cancelled") -> N
         select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "open")
     ):
         row.state, row.completed_at = state, now
-    for row in db.session.scalars(select(Timer).where(Timer.instance_id == inst.id)):
-        db.session.delete(row)
-    for dl in db.session.scalars(
-        select(Deadline).where(Deadline.instance_id == inst.id, Deadline.open.is_(True))
-    ):
-        dl.open = False
+    db.session.execute(delete(Timer).where(Timer.instance_id == inst.id))
+    db.session.execute(
+        update(Deadline)
+        .where(Deadline.instance_id == inst.id, Deadline.open.is_(True))
+        .values(open=False)
+    )

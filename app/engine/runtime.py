@@ -120,8 +120,9 @@ def run_step(
     *,
     actor_id: int | None,
     refusals_are_incidents: bool = False,
-) -> None:
-    """Apply `action`, run the engine until it waits, persist state and projections in one go."""
+) -> proj.TaskSync | None:
+    """Apply `action`, run the engine until it waits, persist state and projections in one go.
+    Returns the open task rows it synced (None when the step became an incident)."""
     ctx, token = begin_step(inst.id)
     savepoint = db.session.begin_nested()
     try:
@@ -129,14 +130,16 @@ def run_step(
         timers_before = {t.id: (t, proj.timer_due(t)) for t in proj.waiting_timers(workflow)}
         applied = _apply(workflow, inst, action)
         workflow.do_engine_steps()
-        _persist(inst, workflow, ctx, action, applied, timers_before, actor_id=actor_id)
+        synced = _persist(inst, workflow, ctx, action, applied, timers_before, actor_id=actor_id)
         db.session.flush()
         savepoint.commit()
+        return synced
     except DomainError as exc:
         savepoint.rollback()
         if not refusals_are_incidents or isinstance(exc, Conflict):
             raise
         _record_incident(inst, action, exc, actor_id=actor_id)
+        return None
     except StaleDataError as exc:
         savepoint.rollback()
         raise Conflict(ALREADY_DONE) from exc
@@ -146,11 +149,12 @@ def run_step(
         if cause is not None and not refusals_are_incidents:
             raise cause from exc
         _record_incident(inst, action, exc, actor_id=actor_id)
+        return None
     finally:
         end_step(token)
 
 
-def _persist(inst, workflow, ctx, action, applied, timers_before, *, actor_id) -> None:
+def _persist(inst, workflow, ctx, action, applied, timers_before, *, actor_id) -> proj.TaskSync:
     hooks = process_hooks(inst.key)
     data = proj.current_data(workflow)
     summary = hooks.summarize(data) if hooks.summarize else proj.json_safe(data)
@@ -179,7 +183,7 @@ def _persist(inst, workflow, ctx, action, applied, timers_before, *, actor_id) -
     _record_fired_timers(inst, workflow, timers_before)
     proj.sync_deadlines(inst, ctx)
     summary_text = proj.dumps(inst.summary)[:500]
-    proj.sync_human_tasks(
+    synced = proj.sync_human_tasks(
         inst,
         workflow,
         actor_id=actor_id,
@@ -191,16 +195,18 @@ def _persist(inst, workflow, ctx, action, applied, timers_before, *, actor_id) -
         inst.status = "completed"
         inst.ended_at = clock.now()
         proj.close_instance_rows(inst, state="cancelled")
+        synced = proj.TaskSync([], None)  # closed rows; deadlines closed by a bulk update
         proj.audit(inst.id, "completed", actor_id=actor_id)
         if hooks.on_complete:
             hooks.on_complete(inst.id, data)
     else:
         inst.status = "running"
-        proj.sync_timers(inst, workflow)
+        proj.sync_timers(inst, workflow, before={k: due for k, (_, due) in timers_before.items()})
     if inst.incident_message is not None:  # only a retried step has an incident to clear
         inst.incident_action = None
         inst.incident_message = None
         inst.incident_traceback = None
+    return synced
 
 
 def _record_fired_timers(inst, workflow, timers_before: dict) -> None:

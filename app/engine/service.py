@@ -109,8 +109,7 @@ def start(
     db.session.add(inst)
     db.session.flush()
     proj.audit(inst.id, "started", actor_id=actor_id, detail={"version": version.version})
-    run_step(inst, {"op": "start"}, actor_id=actor_id)
-    return get_instance(inst.id)
+    return _info(inst, run_step(inst, {"op": "start"}, actor_id=actor_id))
 
 
 def complete(task_id: str, data: dict, *, actor_id: int | None) -> InstanceInfo:
@@ -123,8 +122,10 @@ def complete(task_id: str, data: dict, *, actor_id: int | None) -> InstanceInfo:
         raise Conflict(ALREADY_DONE)
     inst = _instance(row.instance_id, with_state=True)
     _require_running(inst)
-    run_step(inst, {"op": "complete", "task_id": row.id, "data": data or {}}, actor_id=actor_id)
-    return get_instance(inst.id)
+    rows = run_step(
+        inst, {"op": "complete", "task_id": row.id, "data": data or {}}, actor_id=actor_id
+    )
+    return _info(inst, rows)
 
 
 def send_message(
@@ -134,8 +135,10 @@ def send_message(
     (a process hook may name the rule, e.g. R12 after the objection window closed)."""
     inst = _instance(instance_id, with_state=True)
     _require_running(inst)
-    run_step(inst, {"op": "message", "name": name, "payload": payload or {}}, actor_id=actor_id)
-    return get_instance(inst.id)
+    rows = run_step(
+        inst, {"op": "message", "name": name, "payload": payload or {}}, actor_id=actor_id
+    )
+    return _info(inst, rows)
 
 
 def run_due(now: datetime | None = None) -> int:
@@ -255,18 +258,20 @@ def diagram_state(instance_id: int) -> DiagramState:
 _element_names: dict[tuple[str, int], dict[str, str]] = {}
 
 
-def element_names(instance_id: int) -> dict[str, str]:
+def element_names(instance_id: int, *, version_id: int | None = None) -> dict[str, str]:
     """BPMN element id → its name in the instance's version (for people-facing histories).
     Versions never change, so the map is parsed once per version and process."""
-    inst = _instance(instance_id)
-    key = (str(db.engine.url), inst.version_id)
+    if version_id is None:
+        version_id = _instance(instance_id).version_id
+    key = (str(db.engine.url), version_id)
     names = _element_names.get(key)
     if names is None:
         from lxml import etree
 
         from app.engine.deploy import _safe_parser
 
-        root = etree.fromstring(version_of(inst).bpmn_xml.encode("utf-8"), _safe_parser())
+        xml = db.session.get(ProcessVersion, version_id).bpmn_xml
+        root = etree.fromstring(xml.encode("utf-8"), _safe_parser())
         names = {
             el.get("id"): el.get("name")
             for el in root.iter()
@@ -277,15 +282,20 @@ def element_names(instance_id: int) -> dict[str, str]:
 
 
 def get_instance(instance_id: int) -> InstanceInfo:
-    inst = _instance(instance_id)
-    tasks = db.session.scalars(
+    return _info(_instance(instance_id))
+
+
+def _info(inst: ProcessInstance, synced: proj.TaskSync | None = None) -> InstanceInfo:
+    """The instance as InstanceInfo; `synced` is what a step just wrote (rows not read again)."""
+    tasks = synced.open_rows if synced is not None else db.session.scalars(
         select(HumanTask)
         .where(HumanTask.instance_id == inst.id, HumanTask.state == "open")
         .order_by(HumanTask.created_at, HumanTask.id)
     ).all()
-    deadlines = db.session.scalars(
-        select(Deadline).where(Deadline.instance_id == inst.id).order_by(Deadline.id)
-    ).all()
+    deadlines = synced.deadlines if synced is not None and synced.deadlines is not None else \
+        db.session.scalars(
+            select(Deadline).where(Deadline.instance_id == inst.id).order_by(Deadline.id)
+        ).all()
     return InstanceInfo(
         id=inst.id,
         key=inst.key,
@@ -310,6 +320,7 @@ def get_instance(instance_id: int) -> InstanceInfo:
             for d in deadlines
         ],
         incident_message=inst.incident_message,
+        version_id=inst.version_id,
     )
 
 
@@ -333,12 +344,13 @@ def task_info(task_id: str) -> TaskInfo:
 
 
 def history(instance_id: int) -> list[HistoryEntry]:
-    _instance(instance_id)
     rows = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.instance_id == instance_id)
         .order_by(AuditEvent.at, AuditEvent.id)
     ).all()
+    if not rows:  # every instance has its "started" entry: none means no such instance
+        _instance(instance_id)
     return [
         HistoryEntry(
             at=r.at,
@@ -470,6 +482,8 @@ def _task_info(
         ui_form_key=ui_form_key,
         business_key=row.business_key,
         data=data or {},
+        summary=row.summary,
+        completed_at=row.completed_at,
     )
 
 

@@ -41,6 +41,8 @@ class TaskInfo:
     ui_form_key: str | None = None
     business_key: str | None = None
     data: dict[str, Any] = field(default_factory=dict)  # task data, for prefilling the form
+    summary: str | None = None  # the instance summary as the inbox shows it
+    completed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class InstanceInfo:
     active_tasks: list[TaskInfo] = field(default_factory=list)
     deadlines: list[DeadlineInfo] = field(default_factory=list)
     incident_message: str | None = None
+    version_id: int | None = None  # the deployed version row (for element names)
 
 
 @dataclass(frozen=True)

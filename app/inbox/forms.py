@@ -82,14 +82,31 @@ def _stored_json(filename: str) -> dict | None:
     return value
 
 
+_checked_schemas: set[str] = set()  # schema texts already checked against the meta-schema
+
+
+def load_schema(key: str) -> dict:
+    """The JSON Schema `forms/<key>.schema.json` as administrators last saved it (404 when none);
+    each distinct text is checked against the draft 2020-12 meta-schema once per process."""
+    if not _safe_name(key):
+        raise NotFound("表单不存在")
+    text = definitions.form_text(f"{key}.schema.json")
+    if text is None:
+        raise NotFound(f"表单“{key}”不存在")
+    schema = json.loads(text)
+    if not isinstance(schema, dict):
+        raise ValueError(f"{key}.schema.json: not a JSON object")
+    if text not in _checked_schemas:
+        Draft202012Validator.check_schema(schema)
+        _checked_schemas.add(text)
+    return schema
+
+
 def load_form(key: str, ui_key: str | None = None) -> FormSpec:
     """The schema `forms/<key>.schema.json` and its UI hints (`<ui_key or key>.ui.json`)."""
     if not _safe_name(key) or (ui_key and not _safe_name(ui_key)):
         raise NotFound("表单不存在")
-    schema = _stored_json(f"{key}.schema.json")
-    if schema is None:
-        raise NotFound(f"表单“{key}”不存在")
-    Draft202012Validator.check_schema(schema)
+    schema = load_schema(key)
     ui_key = (ui_key or key).removesuffix(".ui.json").removesuffix(".json").removesuffix(".ui")
     ui = _stored_json(f"{ui_key}.ui.json") or {}
     return FormSpec(key=key, schema=schema, ui=ui)

@@ -129,7 +129,8 @@ def complete(*, user: User, task_id: str, data: Any) -> engine.InstanceInfo:
     open (409), valid per its form (422). The reviewer's `opinion` goes into the audit history."""
     task = get_task(user=user, task_id=task_id)
     _require_workable(user, task)
-    spec = forms.load_form(task.form_key) if task.form_key else None
+    spec = forms.FormSpec(task.form_key, forms.load_schema(task.form_key), {}) \
+        if task.form_key else None  # validation needs the schema only
     check_submission(spec, data)
     return engine.complete(task.id, data, actor_id=user.id)  # a lost race → 409 from the engine
 
@@ -246,16 +247,18 @@ class TimelineEntry:
     detail: dict
 
 
-def timeline(instance_id: int) -> list[TimelineEntry]:
+def timeline(instance_id: int, *, version_id: int | None = None) -> list[TimelineEntry]:
     """The instance's audit history with people's and steps' names."""
     entries = engine.history(instance_id)
     ids = {e.actor_id for e in entries if e.actor_id is not None}
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids \
         else {}
-    titles = engine.element_names(instance_id)  # timers and messages have names too
-    titles.update(db.session.execute(
-        select(HumanTask.name, HumanTask.title).where(HumanTask.instance_id == instance_id)
-    ).all())
+    # timers and messages have names too; a called process's steps are not in this diagram
+    titles = engine.element_names(instance_id, version_id=version_id)
+    if any(e.task_name and e.task_name not in titles for e in entries):
+        titles.update(db.session.execute(
+            select(HumanTask.name, HumanTask.title).where(HumanTask.instance_id == instance_id)
+        ).all())
     out = []
     for e in entries:
         who = users.get(e.actor_id)

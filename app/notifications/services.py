@@ -61,24 +61,29 @@ def candidates(session: Session, task: HumanTask) -> list[int]:
             User.enterprise_id == task.enterprise_id, User.active.is_(True))))
     if task.role not in BUREAU_ROLES or not task.region_code:
         return []
-    users = session.scalars(select(User).where(
+    users = session.execute(select(User.id, User.roles_csv).where(
         User.region_code == task.region_code, User.active.is_(True))).all()
-    return [u.id for u in users if task.role in u.roles]
+    return [uid for uid, roles in users if task.role in (roles or "").split(",")]
 
 
 def _notify(session: Session, *, user_ids, kind: str, ref: str, title: str, link: str | None,
-            now: datetime) -> int:
-    """Add one notification per user unless (user, kind, ref) exists already."""
+            now: datetime, checked: bool = False) -> int:
+    """Add one notification per user unless (user, kind, ref) exists already. `checked`: the ids
+    are active users and `ref` is new (a task row new in this flush): nothing is looked up."""
     wanted = {u for u in user_ids if u}
     if not wanted:
         return 0
-    # only existing, active users (an engine actor id need not be a user)
-    user_ids = sorted(session.scalars(select(User.id).where(
-        User.id.in_(wanted), User.active.is_(True))))
-    if not user_ids:
-        return 0
-    seen = set(session.scalars(select(Notification.user_id).where(
-        Notification.user_id.in_(user_ids), Notification.kind == kind, Notification.ref == ref)))
+    if checked:
+        user_ids, seen = sorted(wanted), set()
+    else:
+        # only existing, active users (an engine actor id need not be a user)
+        user_ids = sorted(session.scalars(select(User.id).where(
+            User.id.in_(wanted), User.active.is_(True))))
+        if not user_ids:
+            return 0
+        seen = set(session.scalars(select(Notification.user_id).where(
+            Notification.user_id.in_(user_ids), Notification.kind == kind,
+            Notification.ref == ref)))
     pending = {(n.user_id, n.kind, n.ref) for n in session.new if isinstance(n, Notification)}
     added = 0
     for uid in user_ids:
@@ -121,9 +126,10 @@ def _on_flush(session: Session, _ctx, _instances) -> None:
 
 def _notify_flush(session: Session, opened: list[HumanTask], decided: list[HumanTask]) -> None:
     now = clock.now()
-    for task in opened:
+    for task in opened:  # a new row: its candidates are active users, nobody was told of it yet
         _notify(session, user_ids=candidates(session, task), kind="task", ref=task.id,
-                title=_subject(task), link=task_link(task.id), now=now)
+                title=_subject(task), link=task_link(task.id), now=now,
+                checked=not task.assignee_id)
     for task in decided:
         audience = [u for u in _instance_audience(session, task.instance_id)
                     if u != task.completed_by]

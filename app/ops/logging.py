@@ -103,14 +103,13 @@ def init_request_logging(app: Flask) -> None:
             resp.headers["X-Request-ID"] = rid
         t0 = g.get("_erflow_t0")
         if t0 is not None and request.endpoint not in ("static", "ops.healthz"):
-            user = g.get("api_user")
             access_log.info(
                 "%s %s %s", request.method, request.path, resp.status_code,
                 extra={
                     "request_id": rid, "instance_id": _instance_id(),
                     "method": request.method, "path": request.path, "status": resp.status_code,
                     "duration_ms": round((time.perf_counter() - t0) * 1000, 2),
-                    "user_id": getattr(user, "id", None),
+                    "user_id": g.get("api_user_id"),  # an id, not the (expired) row
                 },
             )
         return resp
