@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import url_for
 
-BOOTSTRAP_PRIMARY = "rgb(13, 110, 253)"  # proves vendor/bootstrap/bootstrap.min.css was served
+NAVBAR_BLUE = "rgb(10, 88, 202)"  # app.css's AA blue over Bootstrap's .bg-primary (4.5:1 and more)
 
 
 def _url(live_server, endpoint: str) -> str:
@@ -18,8 +18,10 @@ def test_public_page_renders_in_chinese_with_local_bootstrap(live_server, page, 
     assert response.status == 200
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert page.locator("nav.navbar").evaluate("e => getComputedStyle(e).backgroundColor") == (
-        BOOTSTRAP_PRIMARY
+        NAVBAR_BLUE
     )
+    # .navbar's flex layout proves vendor/bootstrap/bootstrap.min.css was served
+    assert page.locator("nav.navbar").evaluate("e => getComputedStyle(e).display") == "flex"
     assert page.get_by_role("link", name="信息公开").count() >= 1
     assert all(url.startswith(live_server) for url in requests), "every asset is served locally"
     assert page.evaluate("typeof window.ERFlow.fetchJSON") == "function"  # app/static/js/app.js
