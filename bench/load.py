@@ -97,6 +97,35 @@ class Client:
         return resp.status, (json.loads(raw) if raw and is_json else None)
 
 
+def cpu_seconds() -> collections.Counter:
+    """CPU seconds used so far by each part of the topology (from /proc), to show where the two
+    cores go: web (gunicorn), timer workers, PostgreSQL, these load clients, everything else."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used: collections.Counter = collections.Counter()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            args = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+        if int(entry.name) == os.getpid():
+            part = "load clients (this script)"
+        elif "gunicorn" in args:
+            part = "web (gunicorn)"
+        elif "erflow worker" in args:
+            part = "timer workers"
+        elif args.startswith("postgres") or "/postgres" in args.split(" ")[0]:
+            part = "PostgreSQL"
+        else:
+            part = "other processes"
+        used[part] += seconds
+    return used
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -333,11 +362,14 @@ def main() -> int:
             time.sleep(args.warmup)
             with stats.lock:
                 done_before = len(stats.completed)
+            cpu_before = cpu_seconds()
             measuring.set()
             began = time.perf_counter()
             time.sleep(args.duration)
             measuring.clear()
             elapsed = time.perf_counter() - began
+            cpu_used = cpu_seconds()
+            cpu_used.subtract(cpu_before)
             with stats.lock:
                 done_in_window = len(stats.completed) - done_before
             stop.set()
@@ -351,6 +383,12 @@ def main() -> int:
                       "inbox listing": TARGET_INBOX_P95}.get(kind)
             show(f"{kind} ({len(samples) / elapsed:6.1f}/s)", percentiles(samples), target)
         rate = done_in_window / elapsed
+        print(f"CPU during the measured window ({os.cpu_count()} cores = "
+              f"{os.cpu_count() * 100}%):")
+        for part, seconds in sorted(cpu_used.items(), key=lambda item: -item[1]):
+            if seconds > 0:
+                per = f"  {seconds / max(done_in_window, 1) * 1000:5.2f} ms per completion"
+                print(f"  {part:<28} {seconds / elapsed * 100:5.0f}%{per}")
         verdict = "OK" if rate >= TARGET_RATE else f"UNDER target {TARGET_RATE:.0f}/s"
         print(f"task completions sustained: {rate:.1f}/s  {verdict}")
         if stats.idle:

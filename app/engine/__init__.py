@@ -37,6 +37,7 @@ from app.engine.service import (  # noqa: F401
     save_form_file,
     send_message,
     start,
+    task_for_step,
     task_info,
     validate_process,
     version_list,

@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from app.common.types import UTCDateTime
 from app.extensions import db
@@ -80,6 +80,8 @@ class HumanTask(db.Model):
     __tablename__ = "human_task"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the engine's task id
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), nullable=False)
+    # read-only link, filled only by engine.task_for_step (one query for task and instance)
+    instance: Mapped[ProcessInstance] = relationship(viewonly=True, lazy="select")
     process_key: Mapped[str] = mapped_column(String(100), nullable=False)
     name: Mapped[str] = mapped_column(String(100), nullable=False)  # BPMN element id
     title: Mapped[str] = mapped_column(String(200), default="")

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import contains_eager, undefer
 
 from app.common import clock, workdays
 from app.engine import projections as proj
@@ -110,6 +110,17 @@ def start(
     db.session.flush()
     proj.audit(inst.id, "started", actor_id=actor_id, detail={"version": version.version})
     return _info(inst, run_step(inst, {"op": "start"}, actor_id=actor_id))
+
+
+def task_for_step(task_id: str) -> HumanTask | None:
+    """A task row and its instance (state included) in one query, for a completion that follows
+    in the same session: the row holds the instance, so `complete` reads neither again."""
+    return db.session.scalars(
+        select(HumanTask)
+        .join(HumanTask.instance)
+        .options(contains_eager(HumanTask.instance).undefer(ProcessInstance.state_json))
+        .where(HumanTask.id == str(task_id))
+    ).first()
 
 
 def complete(task_id: str, data: dict, *, actor_id: int | None) -> InstanceInfo:

@@ -38,9 +38,10 @@ class Startable:
 
 # -- tasks ---------------------------------------------------------------------------------------
 
-def get_task(*, user: User, task_id: str) -> HumanTask:
-    """The task if `user` may see it (R7); 404 otherwise, so other counties' work stays unseen."""
-    task = db.session.get(HumanTask, str(task_id))
+def get_task(*, user: User, task_id: str, for_step: bool = False) -> HumanTask:
+    """The task if `user` may see it (R7); 404 otherwise, so other counties' work stays unseen.
+    `for_step`: its instance's state is loaded with it (one query) for a completion."""
+    task = engine.task_for_step(task_id) if for_step else db.session.get(HumanTask, str(task_id))
     if task is None or not queries.can_view(user, task):
         raise NotFound("任务不存在或不在您的管辖范围内")
     return task
@@ -127,7 +128,7 @@ def check_submission(spec: forms.FormSpec | None, data: Any) -> dict:
 def complete(*, user: User, task_id: str, data: Any) -> engine.InstanceInfo:
     """Complete a task through the engine after the checks: visible (404), workable (403), still
     open (409), valid per its form (422). The reviewer's `opinion` goes into the audit history."""
-    task = get_task(user=user, task_id=task_id)
+    task = get_task(user=user, task_id=task_id, for_step=True)
     _require_workable(user, task)
     spec = forms.FormSpec(task.form_key, forms.load_schema(task.form_key), {}) \
         if task.form_key else None  # validation needs the schema only
