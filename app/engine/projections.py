@@ -23,6 +23,7 @@ from app.engine.scripting import StepContext
 from app.extensions import db
 
 INTERNAL_KEYS = {"data_objects"}
+SUMMARY_TEXT_MAX = 500  # human_task.summary: the instance summary as JSON text, cut at this
 
 
 def json_safe(value: Any) -> Any:

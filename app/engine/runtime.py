@@ -182,7 +182,7 @@ def _persist(inst, workflow, ctx, action, applied, timers_before, *, actor_id) -
         )
     _record_fired_timers(inst, workflow, timers_before)
     proj.sync_deadlines(inst, ctx)
-    summary_text = proj.dumps(inst.summary)[:500]
+    summary_text = proj.dumps(inst.summary)[: proj.SUMMARY_TEXT_MAX]
     synced = proj.sync_human_tasks(
         inst,
         workflow,

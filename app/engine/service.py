@@ -438,6 +438,11 @@ def annotate_summary(
     (e.g. a fee notice paid after the allocation ended, R15) and record `action` in its history."""
     inst = _instance(instance_id)
     inst.summary = {**(inst.summary or {}), **proj.json_safe(values)}
+    text = proj.dumps(inst.summary)[: proj.SUMMARY_TEXT_MAX]
+    for row in db.session.scalars(  # the inbox's copy (search, task summaries) follows
+        select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "open")
+    ):
+        row.summary = text
     proj.audit(inst.id, action, actor_id=actor_id, detail=values)
     db.session.flush()
     return get_instance(inst.id)

@@ -246,3 +246,13 @@ def test_R4_recompute_provisional_deadline_moves_task_timer_and_state(deploy_fix
     clock.set_now(true_due - timedelta(hours=1))
     engine.run_due()
     assert not db.session.get(HumanTask, task.id).escalated  # the old, earlier due time is gone
+
+
+def test_annotated_summary_reaches_the_open_tasks_copy(deploy_fixture):
+    """The inbox reads an instance's summary from its task rows (search, API task summaries): a
+    summary changed outside the diagram (annotate_summary) reaches them too."""
+    deploy_fixture("simple.bpmn")
+    inst = engine.start("simple", {"note": "x"}, actor_id=7, handling_region="330106")
+    engine.annotate_summary(inst.id, {"fee_notice": "paid"}, actor_id=7, action="fee_paid")
+    row = db.session.get(HumanTask, open_task(inst, "fill").id)
+    assert '"fee_notice": "paid"' in row.summary
