@@ -189,9 +189,10 @@ def _fire_due(moment: datetime) -> int:
             select(Timer).where(Timer.instance_id == instance_id, Timer.due_at <= moment)
         ).all()
         try:
-            run_step(inst, {"op": "timers"}, actor_id=None, refusals_are_incidents=True)
+            synced = run_step(inst, {"op": "timers"}, actor_id=None, refusals_are_incidents=True)
             db.session.commit()
-            fired += len(due)
+            if synced is not None:  # an incident fired nothing: the admin retries it
+                fired += len(due)
         except Conflict:
             db.session.rollback()  # another process stepped this instance first
         log.info("instance %s: %s timer(s) due", instance_id, len(due))
