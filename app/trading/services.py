@@ -145,29 +145,32 @@ def month_days(start: Any, months: int) -> int:
     return (end - day).days
 
 
-ESCALATION_ACTION = "deadline_missed"
+ESCALATED_TASKS = {"certify": ("R30", "certify_due_at", "certify_decision"),
+                   "confirm_settlement": ("R24", "settle_due_at", "settled_at")}
 
 
-def escalate(rule: str, task: str, due_at: Any = None) -> dict:
-    """Script function on a non-interrupting deadline timer (R24 settlement, R30 certification):
-    the missed deadline is recorded in the trade's history and summary; the engine marks the
-    still-open task escalated for the approvers, and the task stays open (never dropped)."""
-    at = clock.local(clock.now()).isoformat()
-    db.session.add(AuditEvent(at=clock.now(), instance_id=engine.current_instance_id(),
-                              actor_id=None, task_name=task, action=ESCALATION_ACTION,
-                              detail={"rule": rule, "task": task, "due_at": due_at}))
-    db.session.flush()
-    return {"rule": rule, "task": task, "at": at}
-
-
-def _escalations(instance_id: int) -> list[dict]:
-    rows = db.session.scalars(
+def _escalations(instance_id: int, data: dict) -> list[dict]:
+    """R24, R30: the deadlines missed so far. The engine marks the task escalated (and records
+    it in the history) when its non-interrupting timer fires; a deadline passed with the task
+    still undone counts too (the step the timer fires in)."""
+    out = {}
+    for row in db.session.scalars(
         select(AuditEvent).where(AuditEvent.instance_id == instance_id,
-                                 AuditEvent.action == ESCALATION_ACTION)
-        .order_by(AuditEvent.id))
-    return [{"rule": r.detail.get("rule"), "task": r.detail.get("task"),
-             "due_at": r.detail.get("due_at"), "at": clock.local(r.at).isoformat()}
-            for r in rows]
+                                 AuditEvent.action == "escalated",
+                                 AuditEvent.task_name.in_(ESCALATED_TASKS))
+        .order_by(AuditEvent.id)):
+        rule, due_key, _ = ESCALATED_TASKS[row.task_name]
+        out.setdefault(row.task_name, {"rule": rule, "task": row.task_name,
+                                       "due_at": data.get(due_key),
+                                       "at": clock.local(row.at).isoformat()})
+    now = clock.now()
+    for task, (rule, due_key, done_key) in ESCALATED_TASKS.items():
+        due = data.get(due_key)
+        if task not in out and due and not data.get(done_key) and (
+                now >= datetime.fromisoformat(due)):
+            out[task] = {"rule": rule, "task": task, "due_at": due,
+                         "at": clock.local(now).isoformat()}
+    return list(out.values())
 
 
 for _name, _fn in (("common_superior", common_superior),
@@ -178,7 +181,6 @@ for _name, _fn in (("common_superior", common_superior),
                    ("complete_trade", complete_trade),
                    ("deposit_now", deposit_now),
                    ("month_days", month_days),
-                   ("escalate", escalate),
                    ("open_bidding", bidding.open_bidding),
                    ("award_bids", bidding.award_bids)):
     register_script_function(_name, _fn)
@@ -204,7 +206,7 @@ def summarize(data: dict) -> dict:
     # R24, R30: deadlines missed (the task stays open, escalated)
     out["escalations"] = []
     if instance_id is not None and (data.get("certify_due_at") or data.get("settle_due_at")):
-        out["escalations"] = _escalations(instance_id)
+        out["escalations"] = _escalations(instance_id, data)
     out["certification_escalated"] = any(e["rule"] == "R30" for e in out["escalations"])
     out["settlement_escalated"] = any(e["rule"] == "R24" for e in out["escalations"])
     if out["outcome"] is None and (  # ended at a refusing step (R19 certification, review, R26)

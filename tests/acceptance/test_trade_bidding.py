@@ -164,9 +164,11 @@ def test_R30_missed_certification_month_escalates_and_task_stays_open(http):
     assert inst["data"]["certification_escalated"] is True
     assert [(e["rule"], e["task"]) for e in inst["data"]["escalations"]] == [("R30", "certify")]
     assert [t["name"] for t in inst["active_tasks"]] == ["certify"]  # not dropped
-    assert any(h["action"] == "deadline_missed" for h in inst["history"])
+    assert any(h["action"] == "escalated" for h in inst["history"])
     http.do("h_ca", "certify", {"certify_decision": "certified", "opinion": "可交易"})
     assert http.active(iid) == ["subject_review"]
+    data = http.call("GET", f"/instances/{iid}", "h_ca")["data"]
+    assert data["certification_escalated"] is True  # stays on the record after the late decision
 
 
 def test_R30_month_counts_to_the_corresponding_day_or_the_month_end(app):
