@@ -107,7 +107,8 @@ def list_tasks():
     """
     view, flt = _filter_args()
     page, per_page = page_args()
-    result = queries.list_tasks(user=actor(), view=view, flt=flt, page=page, per_page=per_page)
+    result = queries.list_tasks(user=actor(), view=view, flt=flt, page=page, per_page=per_page,
+                                plain=True)
     body = {"items": tasks_out(result.items), "total": result.total, "page": result.page,
             "per_page": result.per_page}
     return jsonify(fast.dump(TaskPageSchema, body))

@@ -196,9 +196,11 @@ def _todo_keys(user: User, flt: TaskFilter, now: datetime):
 
 def list_tasks(
     *, user: User, view: str = "todo", flt: TaskFilter | None = None, page: int = 1,
-    per_page: int = 50,
+    per_page: int = 50, plain: bool = False,
 ) -> Page:
-    """The `todo` or `done` list of `user`, filtered, sorted and cut into a page."""
+    """The `todo` or `done` list of `user`, filtered, sorted and cut into a page. `plain`: the
+    todo page's rows come as read-only rows with the same attributes (no ORM objects to build,
+    for answers that only read them)."""
     from app.extensions import db
 
     flt = flt or TaskFilter()
@@ -213,7 +215,11 @@ def list_tasks(
             .limit(per_page)
             .offset((page - 1) * per_page)
         ).all()
-        rows = db.session.scalars(select(HumanTask).where(HumanTask.id.in_(ids)))
+        if plain:
+            rows = db.session.execute(
+                select(*HumanTask.__table__.columns).where(HumanTask.id.in_(ids)))
+        else:
+            rows = db.session.scalars(select(HumanTask).where(HumanTask.id.in_(ids)))
         found = {t.id: t for t in rows}
         return Page(items=[found[i] for i in ids], total=total, page=page, per_page=per_page)
     where = HumanTask.completed_by == user.id if view == "done" else false()
