@@ -112,6 +112,7 @@ def confirm_fee_payment(notice_id: int):
         409: {description: already paid}
         422: {description: bad paid_at or reference}
     """
+    allocation.get_notice(user=actor(), notice_id=notice_id)  # R7 before the body is read
     body = load_body(PaymentRequestSchema()) if request.get_data() else {}
     notice = allocation.confirm_payment(
         user=actor(), notice_id=notice_id, paid_at=body.get("paid_at"),

@@ -219,6 +219,7 @@ def send_message(instance_id: int, name: str):
         409:
           description: "not waiting for it; `rule` names why (R12: window closed, with its time)"
     """
+    services.get_instance(user=actor(), instance_id=instance_id)  # R7 before the body is read
     body = load_body(DataRequestSchema())
     info = services.send_message(user=actor(), instance_id=instance_id, name=name,
                                  payload=body["data"])

@@ -193,9 +193,10 @@ def complete_task(task_id: str):
         409: {description: already completed (e.g. another user won the race)}
         422: {description: "form validation failed: `fields` maps each field to its messages"}
     """
-    body = load_body(DataRequestSchema())
     user = actor()
-    info = services.complete(user=user, task_id=task_id, data=body["data"])
+    task = services.get_task(user=user, task_id=task_id, for_step=True)  # R7 before the body
+    body = load_body(DataRequestSchema())
+    info = services.complete(user=user, task_id=task_id, data=body["data"], task=task)
     from app.api.processes import instance_out
 
     out = fast.dump(InstanceSchema, instance_out(info))  # before the commit expires what it reads

@@ -58,6 +58,7 @@ def request_mediation(instance_id: int):
         409: {description: the trade has ended (R25)}
         422: {description: no reason given}
     """
+    trading.get_trade(user=actor(), instance_id=instance_id)  # R7: refused before the body is read
     body = load_body(MediationRequestInSchema())
     row = trading.request_mediation(user=actor(), instance_id=instance_id, reason=body["reason"])
     db.session.commit()
@@ -100,6 +101,7 @@ def place_bid(instance_id: int):
           description: "below the reserve price (R20, R21) or the highest bid (R20); the bidder
             fails a buyer check (R9, R16, R23, R26, R27, R28)"
     """
+    bidding.reserve_sale(instance_id)  # no such sale: 404 before the body is read
     body = load_body(BidInSchema())
     bid = bidding.place_bid(user=actor(), instance_id=instance_id,
                             price=body["price_per_tonne"], project_name=body["project_name"])

@@ -125,10 +125,13 @@ def check_submission(spec: forms.FormSpec | None, data: Any) -> dict:
     return data
 
 
-def complete(*, user: User, task_id: str, data: Any) -> engine.InstanceInfo:
+def complete(*, user: User, task_id: str, data: Any,
+             task: HumanTask | None = None) -> engine.InstanceInfo:
     """Complete a task through the engine after the checks: visible (404), workable (403), still
-    open (409), valid per its form (422). The reviewer's `opinion` goes into the audit history."""
-    task = get_task(user=user, task_id=task_id, for_step=True)
+    open (409), valid per its form (422). The reviewer's `opinion` goes into the audit history.
+    `task`: the row the caller already got from get_task(for_step=True)."""
+    if task is None or task.id != str(task_id):
+        task = get_task(user=user, task_id=task_id, for_step=True)
     _require_workable(user, task)
     spec = forms.FormSpec(task.form_key, forms.load_schema(task.form_key), {}) \
         if task.form_key else None  # validation needs the schema only

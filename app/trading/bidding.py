@@ -127,7 +127,8 @@ def _view(bid: Bid, *, viewer_enterprise: int | None, bureau: bool) -> BidView:
                    enterprise_name=unit.name if unit else None, deposit=deposit)
 
 
-def _reserve_sale(instance_id: int, *, lock: bool = False) -> ProcessInstance:
+def reserve_sale(instance_id: int, *, lock: bool = False) -> ProcessInstance:
+    """A running or ended trade that sells reserve rights by public bidding (R20); else 404."""
     query = select(ProcessInstance).where(ProcessInstance.id == instance_id,
                                           ProcessInstance.key == "trade")
     if lock:  # bids on one trade are placed one after the other (PostgreSQL row lock)
@@ -144,7 +145,7 @@ def place_bid(*, user: User, instance_id: int, price: Any, project_name: Any = N
     bidder's deposit (ratio × listing price × quantity) is recorded with its first bid."""
     if not user.has_role("enterprise") or user.enterprise_id is None:
         raise Forbidden("仅排污单位可以参与竞价")
-    inst = _reserve_sale(instance_id, lock=True)
+    inst = reserve_sale(instance_id, lock=True)
     summary = inst.summary or {}
     now = clock.now()
     if inst.status != "running" or not _bidding_open(summary, now):
@@ -192,7 +193,7 @@ def list_bids(*, user: User, instance_id: int) -> list[BidView]:
     every price but only its own identity; anyone else gets 404."""
     from app.trading.services import party_of
 
-    inst = _reserve_sale(instance_id)
+    inst = reserve_sale(instance_id)
     bureau = party_of(user, inst) == "bureau"
     mine = user.enterprise_id if user.has_role("enterprise") else None
     bids = _ranked(inst.id)
