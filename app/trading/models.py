@@ -45,6 +45,12 @@ class Certificate(db.Model):
     valid_to: Mapped[date] = mapped_column(Date, nullable=False)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
+    __table_args__ = (  # the public register of completed trades (R38): newest first, by region
+        Index("ix_certificate_issued", "issued_at"),
+        Index("ix_certificate_region_issued", "region_code", "issued_at"),
+        Index("ix_certificate_buyer", "buyer_id"),
+    )
+
 
 class CertificateCounter(db.Model):
     """The last serial issued per region and year (R39): taken with an atomic UPDATE … RETURNING,
