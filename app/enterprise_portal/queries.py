@@ -23,6 +23,9 @@ class Application:
     ours: list[dict] = field(default_factory=list)  # open enterprise-lane tasks: we must act
     bureau: list[dict] = field(default_factory=list)  # open bureau tasks: the bureau is acting
     decided: bool = False  # a review decision exists (printable)
+    objection_open: bool = False  # R12: an allocation under publication, no objection filed yet
+    objection_pending: bool = False  # R12, R13: the one objection is filed and not yet decided
+    window_closes_at: datetime | None = None  # R12: end of the publication window
 
     @property
     def state(self) -> str:
@@ -43,7 +46,8 @@ def my_applications(user: User, now: datetime | None = None, limit: int = 200) -
     insts = db.session.scalars(
         select(ProcessInstance).where(ProcessInstance.enterprise_id == user.enterprise_id)
         .order_by(ProcessInstance.started_at.desc(), ProcessInstance.id.desc()).limit(limit)).all()
-    apps = {i.id: Application(i, process_name(i.key, i.version)) for i in insts}
+    apps = {i.id: Application(i, process_name(i.key, i.version), **objection_state(i, now))
+            for i in insts}
     if not apps:
         return []
     tasks = db.session.scalars(
@@ -63,6 +67,25 @@ def my_applications(user: User, now: datetime | None = None, limit: int = 200) -
         if (detail or {}).get("decision"):
             apps[instance_id].decided = True
     return list(apps.values())
+
+
+def objection_state(inst: ProcessInstance, now: datetime) -> dict:
+    """R12: whether the unit may still file its one objection against a published allocation
+    (window open, none filed), or has filed it and awaits the decision (R13). The engine decides
+    on delivery; this only says whether to offer the form."""
+    summary = inst.summary if isinstance(inst.summary, dict) else {}
+    objection = summary.get("objection")
+    filed = bool(objection)
+    pending = isinstance(objection, dict) and not objection.get("decision")
+    if inst.key != "allocation" or inst.status != "running":
+        return {"objection_open": False, "objection_pending": False}
+    closes = summary.get("window_closes_at")
+    try:
+        closes_at = datetime.fromisoformat(closes) if closes else None
+    except (TypeError, ValueError):
+        closes_at = None
+    return {"objection_open": bool(closes_at and now < closes_at and not filed),
+            "objection_pending": pending, "window_closes_at": closes_at}
 
 
 def unpaid_fees(user: User) -> list[dict]:

@@ -1,4 +1,5 @@
-"""The enterprise's "my applications" page."""
+"""The enterprise's pages: "my applications" and "my holdings" (also opened by bureau staff for a
+unit in their jurisdiction), and the printable review decision."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from app.auth.access import page_auth
-from app.enterprise_portal import documents, queries
+from app.auth.models import BUREAU_ROLES
+from app.enterprise_portal import documents, holdings, queries
+from app.errors import NotFound
 
 bp = Blueprint("enterprise_portal", __name__, template_folder="templates")
 
@@ -17,6 +20,28 @@ def index():
     return render_template("enterprise_portal/index.html",
                            apps=queries.my_applications(current_user),
                            fees=queries.unpaid_fees(current_user))
+
+
+@bp.get("/my/holdings")
+@page_auth("enterprise")
+def my_holdings():
+    """R37: the unit's balances per pollutant and its lots (expiring and leased-in marked)."""
+    if not current_user.enterprise_id:
+        raise NotFound("您的账号未关联排污单位")
+    enterprise = holdings.visible_enterprise(user=current_user,
+                                             enterprise_id=current_user.enterprise_id)
+    return render_template("enterprise_portal/holdings.html",
+                           holdings=holdings.of_enterprise(enterprise), own=True)
+
+
+@bp.get("/enterprises/<int:enterprise_id>/holdings")
+@page_auth("enterprise", "admin", *BUREAU_ROLES)
+def enterprise_holdings(enterprise_id: int):
+    """The same page for bureau staff over the unit's county (R7); 404 for anyone else."""
+    enterprise = holdings.visible_enterprise(user=current_user, enterprise_id=enterprise_id)
+    own = current_user.enterprise_id == enterprise.id
+    return render_template("enterprise_portal/holdings.html",
+                           holdings=holdings.of_enterprise(enterprise), own=own)
 
 
 @bp.get("/documents/decisions/<int:instance_id>")

@@ -145,11 +145,11 @@ def test_start_pages(client, login, staff, deployed, make_enterprise):
     page = client.get("/inbox/start/allocation").get_data(as_text=True)
     token = csrf(page)
     bad = client.post("/inbox/start/allocation", data={"csrf_token": token,
-                                                       "data_json": '{"enterprise_id": 1'})
+                                                       "enterprise_id": "x1", "amounts.COD": "2"})
     assert bad.status_code == 422
+    assert 'id="f-enterprise_id-error"' in bad.get_data(as_text=True)
     ok = client.post("/inbox/start/allocation", data={
-        "csrf_token": token,
-        "data_json": f'{{"enterprise_id": {ent.id}, "amounts": {{"COD": "2"}}}}'})
+        "csrf_token": token, "enterprise_id": str(ent.id), "amounts.COD": "2"})
     assert ok.status_code == 302 and "/inbox/instances/" in ok.headers["Location"]
     login(client, staff["reviewer"])
     assert client.get("/inbox/start/allocation").status_code == 403
