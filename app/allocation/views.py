@@ -110,7 +110,7 @@ def _render_objection(inst, *, reason="", errors=None, refusal=None, show_form=T
         errors=errors or {}, refusal=refusal, show_form=show_form, reason_max=REASON_MAX,
         window_closes_at=datetime.fromisoformat(closes) if closes else None,
         enterprise=db.session.get(Enterprise, inst.enterprise_id),
-        types="、".join(ext.lstrip(".") for ext in attachments.ALLOWED_TYPES),
+        types=_(", ").join(ext.lstrip(".") for ext in attachments.ALLOWED_TYPES),
         accept=",".join(attachments.ALLOWED_TYPES), limit_mb=limit // 1024 // 1024,
         max_files=attachments.MAX_FILES_PER_INSTANCE,
     ), status

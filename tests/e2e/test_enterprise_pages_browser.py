@@ -116,3 +116,56 @@ def test_skip_link_is_the_first_tab_stop(live_server, page):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
     assert page.locator("a[href='#main']").is_visible()
+
+
+def _sign_in(page, live_server, lang: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{live_server}/login?lang={lang}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "demo1234")
+    with page.expect_navigation():
+        page.click("form[action$='/login'] [type=submit]")
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_holdings_and_objection_form_fit_are_labelled_and_keyboard_usable(
+        live_server, browser, screenshot, lang, viewport):
+    """My emission rights (R37: balances, lots, certificate links) of a unit with a final
+    allocation, and the objection form (R12) of a unit whose allocation is under publication."""
+    size = VIEWPORTS[viewport]
+    short = "zh" if lang == "zh_CN" else "en"
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=size,
+                                  is_mobile=viewport == "phone")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        _sign_in(page, live_server, lang, "qianjiang_power")  # final and paid allocation (demo)
+        page.goto(f"{live_server}/my/holdings")
+        main = page.locator("main").inner_text()
+        assert ("我的排污权" if short == "zh" else "My emission rights") in main
+        assert ("初始分配" if short == "zh" else "Initial allocation") in main
+        assert page.locator("[data-testid=lot]").count() >= 1
+        _check(page, f"enterprise_holdings_{viewport}_{short}", "[data-testid=main-action]",
+               size["width"], screenshot)
+
+        _sign_in(page, live_server, lang, "xixi_power")  # allocation under publication (demo)
+        page.goto(f"{live_server}/my/applications")
+        button = page.locator("[data-testid=objection-button]")
+        assert button.count() == 1
+        with page.expect_navigation():
+            button.click()
+        page.wait_for_selector("#objection-form")
+        assert page.locator("#f-reason-help").count() == 1
+        assert "f-reason-help" in page.get_attribute("#f-reason", "aria-describedby")
+        _check(page, f"enterprise_objection_{viewport}_{short}", "#objection-form [type=submit]",
+               size["width"], screenshot)
+        # sent without a reason: the field says so, focusable by keyboard, nothing delivered
+        with page.expect_navigation():
+            page.click("#objection-form [type=submit]")
+        assert page.locator("#f-reason-error").count() == 1
+    finally:
+        context.close()
+    assert not errors, f"uncaught JavaScript errors: {errors}"
