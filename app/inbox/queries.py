@@ -17,20 +17,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.auth.access import in_jurisdiction
 from app.auth.models import BUREAU_ROLES, Enterprise, User
 from app.common import clock, workdays
+from app.common.paging import Page
 from app.engine.models import HumanTask, ProcessInstance
 
 VIEWS = ("todo", "done")
 SORTS = ("due", "priority", "created")
 YELLOW_DAYS = 3  # R4/R5: a deadline within 3 working days shows yellow
 MAX_PER_PAGE = 200
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ here. No personal data leaves this module: enterprise names, credit codes and re
 contact people, phones and user names are not."""
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -16,6 +15,7 @@ from sqlalchemy.orm import aliased
 
 from app.auth.models import Bureau, Enterprise, Region
 from app.common import clock
+from app.common.paging import Page
 from app.engine.models import ProcessInstance
 from app.errors import ValidationFailed
 from app.extensions import db
@@ -38,26 +38,6 @@ class Filters:
     pollutant: str | None = None
     date_from: date | None = None
     date_to: date | None = None
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 @dataclass(frozen=True)
