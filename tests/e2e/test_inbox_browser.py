@@ -32,7 +32,7 @@ def test_complete_a_task_and_see_the_highlighted_diagram(live_server, page, logi
     instance_id = _start_allocation(live_server.app)
     login(page, "xihu_handler", "demo1234")
     page.goto(f"{live_server}/inbox")
-    row = page.locator("tr.task-row", has_text=f"allocation #{instance_id}")
+    row = page.locator("tr.task-row", has_text=f"初始排污权核定 #{instance_id}")
     assert row.count() == 1
     screenshot(page, "inbox_todo")
     row.get_by_role("link", name="拟定核定量").click()
