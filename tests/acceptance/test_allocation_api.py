@@ -264,3 +264,14 @@ def test_R5_R6_window_and_review_across_2026_spring_festival(http):
                      json={"data": {"reason": "氨氮核定偏少"}})
     # R5: from 02-14 (make-up Saturday) 1, 02-24…27 5, 02-28 (make-up) 6, 03-02…05 10
     assert inst["data"]["objection"]["due_at"] == "2026-03-06T00:00:00+08:00"
+
+
+def test_R1_R2_start_amounts_are_refused_naming_the_rule(http):
+    """The start form's schema leaves amounts to the allocation's own checks, so API clients get
+    field messages naming the rule: more than four decimals (R1), a pollutant not listed (R2)."""
+    ent, _ = http.enterprise()
+    for amounts, rule in (({"COD": "1.23456"}, "R1"), ({"PM25": "1.0"}, "R2")):
+        body = http.call("POST", "/processes/allocation/instances", http.token("h_xihu"),
+                         expect=422, json={"data": {"enterprise_id": ent, "amounts": amounts}})
+        field = f"amounts.{next(iter(amounts))}"
+        assert body["error"]["fields"][field][0].startswith(f"{rule}："), body
