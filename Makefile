@@ -20,7 +20,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 help:
 	@echo "make run          set up, migrate instance/erflow.sqlite3, deploy bpmn/, seed demo data, serve on $(HOST):$(PORT)"
-	@echo "make serve-prod   gunicorn (gthread) + 2 timer workers + PostgreSQL (DATABASE_URL, else a throwaway demo cluster)"
+	@echo "make serve-prod   gunicorn (sync workers) + 2 timer workers + PostgreSQL (DATABASE_URL, else a throwaway demo cluster)"
 	@echo "make test         set up (incl. Debian packages), ruff, pytest on SQLite and PostgreSQL, browser tests"
 	@echo "make install      venv + requirements, npm ci, vendor assets, compiled translations"
 	@echo "make system-deps  apt-get install postgresql chromium chromium-driver fonts-noto-cjk when absent"

@@ -1,5 +1,6 @@
-"""Load test of the production topology on this machine: gunicorn (gthread) + `flask erflow worker`
-processes + PostgreSQL, started with scripts/serve_prod.sh on a throwaway cluster, driven over HTTP.
+"""Load test of the production topology on this machine: gunicorn (sync workers), `flask erflow
+worker` processes and PostgreSQL, started with scripts/serve_prod.sh on a throwaway cluster and
+driven over HTTP.
 
     .venv/bin/python bench/load.py                    # 60 s
     .venv/bin/python bench/load.py --duration 300     # the issue's 5-minute run
@@ -36,7 +37,7 @@ import urllib.parse
 from pathlib import Path
 
 import requests
-from _common import ROOT, database, make_app, percentiles, show
+from _common import DURABLE_PG, ROOT, database, make_app, percentiles, show
 
 DIAGRAM = Path(__file__).resolve().parent / "fixtures" / "load_review.bpmn"
 FORM = Path(__file__).resolve().parent / "fixtures" / "forms" / "bench_review.schema.json"
@@ -55,10 +56,12 @@ class Stats:
         self.failed: list[str] = []  # task ids answered with an error (effect must be absent)
         self.started: list[int] = []
         self.idle = 0  # a reviewer found its queue empty (the backlog ran out: raise --backlog)
+        self.finished: list[tuple[str, float, float]] = []  # (kind, when, ms) while measuring
 
     def record(self, kind: str, ms: float, status: int, ok: set[int]) -> None:
         with self.lock:
             self.samples[kind].append(ms)
+            self.finished.append((kind, time.perf_counter(), ms))
             if status not in ok:
                 self.errors[(kind, status)] += 1
 
@@ -95,6 +98,23 @@ class Client:
                     return 0, None
         is_json = resp.getheader("Content-Type", "").startswith("application/json")
         return resp.status, (json.loads(raw) if raw and is_json else None)
+
+
+def print_over_time(stats: Stats, began: float, elapsed: float, buckets: int = 10) -> None:
+    """Completions per second and completion p95 in each tenth of the run: "sustained" means the
+    last tenth looks like the first."""
+    width = elapsed / buckets
+    rows = [[] for _ in range(buckets)]
+    for kind, when, ms in stats.finished:
+        if kind == "task completion":
+            rows[min(buckets - 1, max(0, int((when - began) / width)))].append(ms)
+    cells = []
+    for i, samples in enumerate(rows):
+        p95 = percentiles(samples)["p95"] if samples else 0.0
+        cells.append(f"{i * width:4.0f}s {len(samples) / width:5.1f}/s p95 {p95:4.0f}")
+    print("task completions over time:")
+    for start in range(0, buckets, 5):
+        print("  " + " | ".join(cells[start:start + 5]))
 
 
 def cpu_seconds() -> collections.Counter:
@@ -177,10 +197,12 @@ def prepare(url: str, counties: int, backlog: int) -> dict:
     return people
 
 
-def serve(url: str, port: int, web_workers: int, threads: int, erflow_workers: int, log: Path):
+def serve(url: str, port: int, web_workers: int, threads: int, erflow_workers: int, log: Path,
+          worker_class: str = "sync"):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ERFLOW_")}
     env.update(DATABASE_URL=url, PORT=str(port), WEB_WORKERS=str(web_workers),
                WEB_THREADS=str(threads), ERFLOW_WORKERS=str(erflow_workers), DEPLOY_BPMN="0",
+               WEB_WORKER_CLASS=worker_class,
                SEED_DEMO="0", ERFLOW_LOG_LEVEL="WARNING", SECRET_KEY="bench-secret")
     out = open(log, "wb")
     proc = subprocess.Popen(["bash", str(ROOT / "scripts/serve_prod.sh")], env=env, cwd=ROOT,
@@ -327,26 +349,30 @@ def main() -> int:
     parser.add_argument("--reviewers", type=int, default=8, help="concurrent reviewer clients")
     parser.add_argument("--start-rate", type=float, default=4.0, help="process starts per second")
     parser.add_argument("--inbox-rate", type=float, default=10.0, help="inbox listings per second")
-    parser.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 2))
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 2) + 1)
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
+    parser.add_argument("--threads", type=int, default=1, help="per process (gthread only)")
     parser.add_argument("--erflow-workers", type=int, default=2)
     parser.add_argument("--backlog", type=int, default=None,
                         help="instances started before the run (default: enough for 150/s)")
     args = parser.parse_args()
     backlog = args.backlog or int(150 * (args.duration + args.warmup) / STEPS) + 50
+    pg_settings = ", ".join(f"{k}={v}" for k, v in DURABLE_PG.items())
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
     print(f"load test — {args.duration:.0f} s measured after {args.warmup:.0f} s warm-up; "
           f"{args.reviewers} reviewers, {args.start_rate}/s starts, {args.inbox_rate}/s inbox "
-          f"listings; gunicorn {args.web_workers}×{args.threads} gthread, "
-          f"{args.erflow_workers} timer workers, PostgreSQL; {os.cpu_count()} cores", flush=True)
-    with database("postgres") as url:
+          f"listings; gunicorn {args.web_workers} {args.worker_class} workers"
+          f"{f' × {args.threads} threads' if args.worker_class == 'gthread' else ''}, "
+          f"{args.erflow_workers} timer workers, PostgreSQL ({pg_settings}); "
+          f"{os.cpu_count()} cores", flush=True)
+    with database("postgres", DURABLE_PG) as url:
         t0 = time.perf_counter()
         people = prepare(url, args.reviewers, backlog)
         print(f"set-up: {backlog} instances ({backlog * STEPS} open steps) in "
               f"{time.perf_counter() - t0:.0f} s", flush=True)
         proc, base = serve(url, _free_port(), args.web_workers, args.threads,
-                           args.erflow_workers, out / "load-serve.log")
+                           args.erflow_workers, out / "load-serve.log", args.worker_class)
         stats, stop, measuring = Stats(), threading.Event(), threading.Event()
         reviewer_tokens = [p["token"] for p in people["reviewers"].values()]
         handler_tokens = [p["token"] for p in people["handlers"].values()]
@@ -383,6 +409,7 @@ def main() -> int:
                       "inbox listing": TARGET_INBOX_P95}.get(kind)
             show(f"{kind} ({len(samples) / elapsed:6.1f}/s)", percentiles(samples), target)
         rate = done_in_window / elapsed
+        print_over_time(stats, began, elapsed)
         print(f"CPU during the measured window ({os.cpu_count()} cores = "
               f"{os.cpu_count() * 100}%):")
         for part, seconds in sorted(cpu_used.items(), key=lambda item: -item[1]):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make serve-prod`: the production topology on one machine.
 #
-#   gunicorn (WEB_WORKERS processes × WEB_THREADS threads, gthread)   ┐
+#   gunicorn (WEB_WORKERS sync processes, one request each)           ┐
 #   ERFLOW_WORKERS × `flask erflow worker` (timers, deadlines)        ├─ one PostgreSQL (DATABASE_URL)
 #
 # DATABASE_URL set: that database is migrated (`flask db upgrade`) and used as it is.
@@ -9,7 +9,8 @@
 # tests/pg.py (fsync off: NOT durable), migrated, deployed and seeded with the demo data; it is
 # deleted when this script stops. Never use that mode for real data.
 #
-# Environment: HOST (127.0.0.1), PORT (8000), WEB_WORKERS (2×cores), WEB_THREADS (4),
+# Environment: HOST (127.0.0.1), PORT (8000), WEB_WORKERS (2×cores+1), WEB_WORKER_CLASS (sync;
+# gthread with WEB_THREADS threads is the alternative, see docs/operations.md "Load"),
 # ERFLOW_WORKERS (2), ERFLOW_WORKER_INTERVAL (5 s), SECRET_KEY (random per run when unset),
 # ERFLOW_SECURE_COOKIES (0 here: plain HTTP on localhost; keep the default 1 behind TLS),
 # SEED_DEMO (1 with the throwaway cluster, else 0), DEPLOY_BPMN (1).
@@ -21,8 +22,9 @@ BIN="$VENV/bin"
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 CORES=$(nproc 2>/dev/null || echo 2)
-WEB_WORKERS=${WEB_WORKERS:-$((2 * CORES))}
-WEB_THREADS=${WEB_THREADS:-4}
+WEB_WORKERS=${WEB_WORKERS:-$((2 * CORES + 1))}
+WEB_WORKER_CLASS=${WEB_WORKER_CLASS:-sync}
+WEB_THREADS=${WEB_THREADS:-1}
 ERFLOW_WORKERS=${ERFLOW_WORKERS:-2}
 DEPLOY_BPMN=${DEPLOY_BPMN:-1}
 
@@ -81,11 +83,13 @@ for i in $(seq "$ERFLOW_WORKERS"); do
   "${FLASK[@]}" erflow worker &
   pids+=($!)
 done
-"$BIN/gunicorn" --worker-class gthread --workers "$WEB_WORKERS" --threads "$WEB_THREADS" \
-  --bind "$HOST:$PORT" --keep-alive 30 --graceful-timeout 20 --timeout 60 \
-  --error-logfile - ${GUNICORN_ARGS:-} wsgi:app &  # access lines: app/ops JSON logs
+# sync: a process takes a connection only when it is free, so the load spreads evenly over the
+# processes (a gthread process keeps its keep-alive connections and may get more than its share).
+"$BIN/gunicorn" --worker-class "$WEB_WORKER_CLASS" --workers "$WEB_WORKERS" \
+  --threads "$WEB_THREADS" --bind "$HOST:$PORT" --keep-alive 30 --graceful-timeout 20 \
+  --timeout 60 --error-logfile - ${GUNICORN_ARGS:-} wsgi:app &  # access lines: app/ops JSON logs
 pids+=($!)
-echo "serve-prod: http://$HOST:$PORT/ — gunicorn $WEB_WORKERS×$WEB_THREADS (gthread)," \
+echo "serve-prod: http://$HOST:$PORT/ — gunicorn $WEB_WORKERS×$WEB_WORKER_CLASS," \
   "$ERFLOW_WORKERS timer workers, PostgreSQL; Ctrl-C stops all" >&2
 wait -n "${pids[@]}"  # one process ending takes the whole topology down (no silent half-run)
 echo "serve-prod: a process exited; stopping the others" >&2

@@ -138,12 +138,13 @@ class PgServer:
             shutil.rmtree(self._workdir, ignore_errors=True)
 
 
-def start_server() -> PgServer:
-    """Use ERFLOW_TEST_PG_URL when set, else start a private cluster."""
+def start_server(settings: dict[str, str] | None = None) -> PgServer:
+    """Use ERFLOW_TEST_PG_URL when set, else start a private cluster (`settings` override the
+    test defaults, e.g. durable ones for a benchmark)."""
     url = os.environ.get("ERFLOW_TEST_PG_URL")
     if url:
         return PgServer(make_url(url))
-    return _start_private_cluster()
+    return _start_private_cluster(settings or {})
 
 
 def _pg_bindir() -> Path:
@@ -193,7 +194,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_private_cluster() -> PgServer:
+def _start_private_cluster(extra: dict[str, str]) -> PgServer:
     bindir = _pg_bindir()
     user = _cluster_user()
     workdir = Path(tempfile.mkdtemp(prefix="erflow-pg-"))
@@ -208,7 +209,8 @@ def _start_private_cluster() -> PgServer:
         check=True, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **as_user,
     )
     port = _free_port()
-    settings = {**SERVER_SETTINGS, "port": str(port), "unix_socket_directories": str(workdir)}
+    settings = {**SERVER_SETTINGS, **extra, "port": str(port),
+                "unix_socket_directories": str(workdir)}
     args = [bindir / "postgres", "-D", data]
     for key, value in settings.items():
         args += ["-c", f"{key}={value}"]
