@@ -37,6 +37,17 @@ def _enterprise_login(app) -> tuple[str, str | None]:
     return ENTERPRISE, None
 
 
+def _open(browser, viewport: str):
+    """A fresh browser context at `viewport` with a page that records uncaught JS errors."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  viewport=VIEWPORTS[viewport], is_mobile=viewport == "phone")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return context, page, errors
+
+
 def _tab_reaches(page, selector: str, limit: int = 120) -> bool:
     page.locator("body").focus()
     page.evaluate("document.activeElement && document.activeElement.blur()")
@@ -66,19 +77,10 @@ def test_enterprise_pages_fit_are_labelled_and_keyboard_usable(live_server, brow
                                                                lang, viewport):
     size = VIEWPORTS[viewport]
     short = "zh" if lang == "zh_CN" else "en"
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=size,
-                                  is_mobile=viewport == "phone")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    context, page, errors = _open(browser, viewport)
     try:
-        page.goto(f"{live_server}/login?lang={lang}")
         username, task_id = _enterprise_login(live_server.app)
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", "demo1234")
-        with page.expect_navigation():
-            page.click("form[action$='/login'] [type=submit]")
+        _sign_in(page, live_server, lang, username)
 
         page.goto(f"{live_server}/my/applications")
         heading = "我的申请" if short == "zh" else "My applications"
@@ -95,12 +97,7 @@ def test_enterprise_pages_fit_are_labelled_and_keyboard_usable(live_server, brow
 
         if task_id is None:  # no enterprise task in the demo data: the form of a bureau task
             _instance_id, task_id, _owner = _start_allocation(live_server.app)
-            context.clear_cookies()
-            page.goto(f"{live_server}/login?lang={lang}")
-            page.fill("input[name=username]", "xihu_handler")
-            page.fill("input[name=password]", "demo1234")
-            with page.expect_navigation():
-                page.click("form[action$='/login'] [type=submit]")
+            _sign_in(page, live_server, lang, "xihu_handler")
         if task_id:
             page.goto(f"{live_server}/inbox/tasks/{task_id}")
             page.wait_for_selector("#task-form")
@@ -135,12 +132,7 @@ def test_holdings_and_objection_form_fit_are_labelled_and_keyboard_usable(
     allocation, and the objection form (R12) of a unit whose allocation is under publication."""
     size = VIEWPORTS[viewport]
     short = "zh" if lang == "zh_CN" else "en"
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=size,
-                                  is_mobile=viewport == "phone")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    context, page, errors = _open(browser, viewport)
     try:
         _sign_in(page, live_server, lang, "qianjiang_power")  # final and paid allocation (demo)
         page.goto(f"{live_server}/my/holdings")
