@@ -1,6 +1,7 @@
 """Demo trades for `flask erflow seed-demo` (needs the trade diagrams deployed): a reserve sale by
-auction at the fee standard awaiting the subject review (R20), and a surplus transfer awaiting
-the tradable-amount certification (R19)."""
+auction at the fee standard awaiting the subject review (R20), a surplus transfer awaiting the
+tradable-amount certification (R19), and a green-channel purchase in Hebei taken to its
+certificate (R29, R24, R39), so the public register (R38) and verification have an entry."""
 from __future__ import annotations
 
 from datetime import date
@@ -14,6 +15,7 @@ from app.extensions import db
 from app.ledger import services as ledger
 
 XIHU = "330106"
+CHANGAN = "130102"  # 石家庄市长安区: Hebei, where the green channel applies (R29)
 
 
 def _uid(username: str) -> int | None:
@@ -45,4 +47,24 @@ def seed_trades(enterprises: dict[str, Enterprise]) -> int:
     ]
     for data in starts:
         engine.start("trade", data, actor_id=actor, enterprise_id=buyer.id)
-    return len(starts)
+    return len(starts) + _completed_green_trade(enterprises["changan_steel"], term)
+
+
+def _completed_green_trade(buyer: Enterprise, term: dict) -> int:
+    """R29: 0.5 t SO2 from the 长安区 reserve by agreement at the benchmark price (R21), signed and
+    settled: simplified registration, a certificate, the permit change left to the unit."""
+    ledger.register_lot(owner=f"reserve:{CHANGAN}", pollutant="SO2", tonnes="5.0000",
+                        acquisition="free", **term)
+    unit = _uid("changan_steel")
+    info = engine.start("trade", {
+        "seller": f"reserve:{CHANGAN}", "amounts": {"SO2": "0.5000"}, "method": "agreement",
+        "price_per_tonne": "5000.00",
+        "project": {"name": "烧结烟气超低排放改造配套项目", "substitution": {"SO2": "0.5000"}},
+    }, actor_id=unit, enterprise_id=buyer.id)
+    steps = (("sign_contract", {"contract_decision": "sign"}, unit),
+             ("confirm_settlement", {"settlement_reference": "JS-DEMO-0001"},
+              _uid("changan_reviewer")))
+    for name, data, actor in steps:
+        task = next(t for t in info.active_tasks if t.name == name)
+        info = engine.complete(task.id, data, actor_id=actor)
+    return 1

@@ -1,23 +1,33 @@
-"""The trading demo step of seed-demo (R19, R20): two open trades, idempotent."""
+"""The demo data (`flask erflow seed-demo`) shows a trade in each state the pages need, including a
+green-channel purchase taken to its certificate, so the public register of completed trades and
+certificate verification have an entry (R29, R38, R39)."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from app import engine
 from app.config import ROOT
-from app.engine.models import HumanTask, ProcessInstance
+from app.engine.models import ProcessInstance
 from app.extensions import db
-from app.seed import seed_demo
+from app.ledger.services import ledger_check
+from app.public import services as public
+from app.trading.models import Certificate
+from app.trading.services import public_certificate
 
 
-def test_R19_R20_demo_trades_wait_for_the_bureau(app):
-    engine.deploy_dir(ROOT / "bpmn")
+def test_R29_R38_R39_demo_has_a_completed_green_trade_in_the_public_register(app):
+    from app.seed import seed_demo
+
+    app.config["ERFLOW_PASSWORD_HASH_METHOD"] = "scrypt:1024:8:1"
+    engine.deploy_dir(ROOT / "bpmn", actor_id=None)
     seed_demo()
     db.session.commit()
     trades = db.session.scalars(select(ProcessInstance).where(ProcessInstance.key == "trade")).all()
-    assert len(trades) == 2 and all(t.status == "running" for t in trades)
-    names = set(db.session.scalars(select(HumanTask.name).where(
-        HumanTask.process_key == "trade", HumanTask.state == "open")))
-    assert names == {"certify", "subject_review"}
-    seed_demo()
-    assert db.session.query(ProcessInstance).filter_by(key="trade").count() == 2
+    assert len(trades) == 3
+    done = [t for t in trades if t.status == "completed" or (t.summary or {}).get("certificate")]
+    assert len(done) == 1 and done[0].summary["green_channel"] is True
+    cert = db.session.scalar(select(Certificate))
+    assert public_certificate(number=cert.number)["valid"] is True
+    page = public.trades()
+    assert page.total == 1 and page.items[0].number == cert.number
+    assert ledger_check() == []  # R37: the demo's books balance
