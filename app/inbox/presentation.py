@@ -44,6 +44,32 @@ LABELS = {
     "paid_at": _l("Paid at"),
     "reason": _l("Reason"),
     "opinion": _l("Opinion"),
+    # trades (API.md "trade" summary)
+    "buyer_id": _l("Buyer"),
+    "seller": _l("Seller"),
+    "method": _l("Trading method"),
+    "total_price": _l("Total price (yuan)"),
+    "settled_at": _l("Settled at"),
+    "registration": _l("Registration type"),
+    "valid_from": _l("Valid from"),
+    "valid_to": _l("Valid to"),
+    "project": _l("Project"),
+    "name": _l("Project name"),
+    "substitution": _l("Reduction substitution (t/yr)"),
+    "water_system": _l("Water system"),
+    "major": _l("Major project (R35)"),
+    "buyback_offer": _l("Priority buyback offered (R21)"),
+    "outcome": _l("Outcome"),
+    "key_unit": _l("A-grade unit of a key industry (R30)"),
+    "certify_due_at": _l("Certification due"),
+    "bidding": _l("Public bidding (R20)"),
+    "bidding_opened_at": _l("Bidding opened at"),
+    "bidding_closes_at": _l("Bidding closes at"),
+    "winning_price": _l("Winning price (yuan/t)"),
+    "bids_count": _l("Number of bids"),
+    "escalations": _l("Escalations"),
+    "certification_escalated": _l("Certification overdue"),
+    "settlement_escalated": _l("Settlement overdue"),
 }
 
 VALUES = {
@@ -56,6 +82,9 @@ VALUES = {
     "return": _l("Returned"),
     "unpaid": _l("Unpaid"),
     "paid": _l("Paid"),
+    "standard": _l("Standard"),
+    "simplified": _l("Simplified registration"),
+    "completed": _l("Completed"),
     True: _l("Yes"),
     False: _l("No"),
 }
@@ -91,9 +120,15 @@ def _is_moment(key: str, value: Any) -> bool:
 def _value(key: str, value: Any) -> Any:
     if value is None or value == "":
         return "—"
-    if key == "enterprise_id":
+    if key in ("enterprise_id", "buyer_id"):
         unit = db.session.get(Enterprise, value) if str(value).isdigit() else None
         return unit.name if unit else str(value)
+    if key == "seller":  # a ledger account: an enterprise id or reserve:<region code>
+        return _account(str(value))
+    if key == "method":
+        from app.public.printing import METHOD_LABELS
+
+        return METHOD_LABELS.get(value, value)
     if key in ("amounts", "final_amounts") and isinstance(value, dict):
         return [(POLLUTANTS.get(p, p), t) for p, t in value.items()]
     if isinstance(value, dict):
@@ -106,11 +141,23 @@ def _scalar(key: str, value: Any) -> Any:
         return "—"
     if _is_moment(key, value):
         return when(value)
-    if isinstance(value, bool) or value in VALUES:
-        return VALUES.get(value, value)
-    if isinstance(value, dict):
-        return ", ".join(f"{POLLUTANTS.get(k, k)} {v}" for k, v in value.items())
+    if isinstance(value, dict):  # e.g. a certificate's amounts inside the trade summary
+        return ", ".join(f"{POLLUTANTS.get(k, k)} {_scalar(k, v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "、".join(str(_scalar(key, v)) for v in value)
+    if isinstance(value, bool) or (isinstance(value, str) and value in VALUES):
+        return VALUES[value]  # (0 is a count, not "No")
     return value
+
+
+def _account(account: str) -> str:
+    if account.startswith("reserve:"):
+        from app.auth.models import Region
+
+        region = db.session.get(Region, account.removeprefix("reserve:"))
+        return str(_l("%(region)s reserve", region=region.name if region else account))
+    unit = db.session.get(Enterprise, int(account)) if account.isdigit() else None
+    return unit.name if unit else account
 
 
 def summary_rows(summary: dict) -> list[Row]:

@@ -31,3 +31,26 @@ def test_R29_R38_R39_demo_has_a_completed_green_trade_in_the_public_register(app
     page = public.trades()
     assert page.total == 1 and page.items[0].number == cert.number
     assert ledger_check() == []  # R37: the demo's books balance
+
+
+def test_R24_permit_change_page_of_a_completed_trade_reads_in_chinese(app, client, login):
+    """The buyer's last step shows the whole trade summary: nested data (the project, its
+    substitution), accounts and methods by name, a count as a number (not 否)."""
+    from app.auth.models import User
+    from app.engine.models import HumanTask
+    from app.seed import seed_demo
+
+    app.config["ERFLOW_PASSWORD_HASH_METHOD"] = "scrypt:1024:8:1"
+    engine.deploy_dir(ROOT / "bpmn", actor_id=None)
+    seed_demo()
+    db.session.commit()
+    task = db.session.scalar(select(HumanTask).where(HumanTask.name == "permit_change",
+                                                     HumanTask.state == "open"))
+    login(client, db.session.scalar(select(User).where(User.username == "changan_steel")))
+    resp = client.get(f"/inbox/tasks/{task.id}")
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    for text in ("石家庄长安钢铁有限公司", "长安区储备", "协议转让", "简易登记",
+                 "烧结烟气超低排放改造配套项目", "报价次数"):
+        assert text in html, text
+    assert "buyer_id" not in html and "reserve:130102" not in html
