@@ -162,11 +162,13 @@ def _account(account: str) -> str:
 
 def summary_rows(summary: dict) -> list[Row]:
     rows = []
+    trade = "seller" in (summary or {})  # a trade's amounts are traded, not allocated
     for key, raw in (summary or {}).items():
         value = _value(key, raw)
         if isinstance(value, list):
             value = [(str(label), str(v)) for label, v in value]
-        label = str(LABELS.get(key, key))
+        label = str(_l("Traded rights (t/a)") if trade and key == "amounts" else
+                    LABELS.get(key, key))
         rows.append(Row(label, value if isinstance(value, list) else str(value)))
     return rows
 
