@@ -73,7 +73,7 @@ def _summaries(tasks) -> dict[int, dict]:
 
 def _filter_args() -> tuple[str, queries.TaskFilter]:
     view = request.args.get("view", "todo")
-    sort = request.args.get("sort", "due")
+    sort = request.args.get("sort", queries.DEFAULT_SORT)
     if view not in queries.VIEWS:
         raise BadRequest("view 应为 todo 或 done")
     if sort not in queries.SORTS:
@@ -97,7 +97,7 @@ def list_tasks():
         - {name: process, in: query, schema: {type: string}, description: process key}
         - {name: overdue, in: query, schema: {type: boolean}}
         - {name: q, in: query, schema: {type: string}, description: business key or summary text}
-        - {name: sort, in: query, schema: {type: string, enum: [due, priority, created]}}
+        - {name: sort, in: query, schema: {type: string, enum: [due, priority, created], default: priority}, description: "priority = R30/R35 priority work first, then by deadline"}
         - {name: page, in: query, schema: {type: integer, default: 1}}
         - {name: per_page, in: query, schema: {type: integer, default: 50, maximum: 200}}
       responses:

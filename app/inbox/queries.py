@@ -22,6 +22,9 @@ from app.engine.models import HumanTask, ProcessInstance
 
 VIEWS = ("todo", "done")
 SORTS = ("due", "priority", "created")
+# R30, R35: priority work (A-grade key-industry units, major projects) sorts first in a queue
+# unless the reviewer picks another order.
+DEFAULT_SORT = "priority"
 YELLOW_DAYS = 3  # R4/R5: a deadline within 3 working days shows yellow
 MAX_PER_PAGE = 200
 
@@ -31,7 +34,7 @@ class TaskFilter:
     process: str | None = None
     overdue: bool = False
     q: str | None = None
-    sort: str = "due"
+    sort: str = DEFAULT_SORT
 
 
 # -- who may do what -----------------------------------------------------------------------------

@@ -59,8 +59,8 @@ def index():
     user = actor()
     tab = request.args.get("tab", "todo")
     tab = tab if tab in TABS else "todo"
-    sort = request.args.get("sort", "due")
-    sort = sort if sort in queries.SORTS else "due"
+    sort = request.args.get("sort", queries.DEFAULT_SORT)
+    sort = sort if sort in queries.SORTS else queries.DEFAULT_SORT
     flt = queries.TaskFilter(
         process=request.args.get("process") or None,
         overdue=request.args.get("overdue") in ("1", "true", "on"),

@@ -183,6 +183,8 @@ def test_R30_a_grade_key_industry_sorts_first_with_one_month_certification(http)
     second = http.start(unit, steel, {"SO2": "1.0000"}, "5000.00")["id"]
     tasks = http.call("GET", "/tasks", "h_ca", query_string={"sort": "priority"})["items"]
     assert [t["instance_id"] for t in tasks if t["name"] == "certify"] == [second, first]
+    unsorted = http.call("GET", "/tasks", "h_ca")["items"]  # the queue's default order (R30, R35)
+    assert [t["instance_id"] for t in unsorted if t["name"] == "certify"] == [second, first]
     key = [t for t in tasks if t["instance_id"] == second][0]
     # R30: one calendar month from 03-02 ends 24:00 of the corresponding day 04-02 (民法典 §202)
     assert key["due_at"] == "2026-04-03T00:00:00+08:00"

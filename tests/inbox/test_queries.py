@@ -98,6 +98,8 @@ def test_R30_sort_by_priority_puts_priority_work_first_then_due(staff, make_task
     assert by_due == [plain_early.id, prio_early.id, prio_late.id, no_due.id]
     by_created = ids(queries.list_tasks(user=me, flt=TaskFilter(sort="created")))
     assert by_created == [no_due.id, prio_early.id, prio_late.id, plain_early.id]
+    # R30, R35: a queue opened without choosing an order shows priority work first
+    assert ids(queries.list_tasks(user=me, flt=TaskFilter())) == by_priority
 
 
 def test_pages_cut_the_list_and_count_all(staff, make_task, monday):
