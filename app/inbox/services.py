@@ -157,14 +157,18 @@ def latest_versions() -> list[ProcessVersion]:
 
 
 def startable_processes(*, user: User) -> list[Startable]:
-    """Deployed processes `user` may start, with their start form when one exists."""
+    """Deployed processes `user` may start from the web, with their start form. A process with
+    neither a start form nor an entry in START_ROLES is not offered: it is started by another
+    process (a call activity such as cross_region_approval) or by a program through the API."""
     out = []
     for row in latest_versions():
         if not user.has_role(*start_roles(row.key)):
             continue
         key = f"{row.key}_start"
-        out.append(Startable(row.key, row.name or row.key, row.version,
-                             key if forms.form_exists(key) else None))
+        form_key = key if forms.form_exists(key) else None
+        if form_key is None and row.key not in START_ROLES:
+            continue
+        out.append(Startable(row.key, row.name or row.key, row.version, form_key))
     return out
 
 
