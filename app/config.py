@@ -48,6 +48,9 @@ class Config:
     ERFLOW_SMTP_USER = os.environ.get("ERFLOW_SMTP_USER", "")
     ERFLOW_SMTP_PASSWORD = os.environ.get("ERFLOW_SMTP_PASSWORD", "")
     ERFLOW_NOTIFY_INTERVAL = float(os.environ.get("ERFLOW_NOTIFY_INTERVAL", "300"))
+    # each mail is claimed by one worker and sent at most once (docs/operations.md, "Mail")
+    ERFLOW_MAIL_BATCH = int(os.environ.get("ERFLOW_MAIL_BATCH", "200"))
+    ERFLOW_MAIL_MAX_ATTEMPTS = int(os.environ.get("ERFLOW_MAIL_MAX_ATTEMPTS", "5"))
     ERFLOW_BASE_URL = os.environ.get("ERFLOW_BASE_URL", "")  # links in mail
 
 

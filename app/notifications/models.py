@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.common.types import UTCDateTime
@@ -25,8 +25,16 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Mail is claimed before it is sent (services.deliver_mail): one worker per row, at most once.
+    mail_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mail_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                               server_default="0")
 
     __table_args__ = (
         UniqueConstraint("user_id", "kind", "ref", name="uq_notification_user_kind_ref"),
         Index("ix_notification_user_read", "user_id", "read_at"),
+        # Partial: the mail queue (unmailed, unclaimed rows) stays small while the table grows.
+        Index("ix_notification_mail_queue", "id",
+              sqlite_where=text("mailed_at IS NULL AND mail_claimed_at IS NULL"),
+              postgresql_where=text("mailed_at IS NULL AND mail_claimed_at IS NULL")),
     )

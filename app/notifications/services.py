@@ -233,22 +233,34 @@ def mark_all_read(*, user_id: int) -> None:
 
 # -- mail ------------------------------------------------------------------------------
 
+MAIL_BATCH = 200  # notifications one worker claims per round
+MAIL_MAX_ATTEMPTS = 5  # ERFLOW_MAIL_MAX_ATTEMPTS: failed sends of one mail before it is given up
+
+
 def deliver_mail(*, now: datetime | None = None) -> int:
-    """Send each unmailed notification to its user's e-mail through the configured SMTP server;
-    nothing when ERFLOW_SMTP_HOST is unset. Marks what was sent; flushes, never commits."""
+    """Send unmailed notifications to their users' e-mail through the configured SMTP server;
+    nothing when ERFLOW_SMTP_HOST is unset. Returns how many were sent.
+
+    Each mail goes out at most once, however many workers run (docs/operations.md, "Mail"):
+    a round first *claims* its rows (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so two workers never
+    take the same row; SQLite: one writer) and commits the claim, then sends, then commits the
+    outcome. That is why this service commits, unlike the others: the claim must be durable
+    before the mail leaves. Outcomes: sent, or refused for good (5xx recipient) → `mailed_at`;
+    a failed send → released for the next round, up to ERFLOW_MAIL_MAX_ATTEMPTS sends, then
+    given up (logged; the bell still shows it); server unreachable → released, not counted. A
+    worker that dies mid-round leaves its rows claimed and unmarked: they are not sent again."""
     host = current_app.config.get("ERFLOW_SMTP_HOST")
     if not host:
         return 0
     now = now or clock.now()
-    rows = db.session.execute(
-        select(Notification, User.email).join(User, User.id == Notification.user_id).where(
-            Notification.mailed_at.is_(None), User.email.is_not(None), User.email != "")
-        .order_by(Notification.id)).all()
+    rows = _claim_mail(now)
     if not rows:
         return 0
     base = (current_app.config.get("ERFLOW_BASE_URL") or "").rstrip("/")
     sender = current_app.config.get("ERFLOW_SMTP_FROM") or "erflow@localhost"
-    sent = 0
+    done: list[int] = []  # sent, or refused for good
+    refused = 0
+    failed: list[int] = []  # this send failed: retried next round (counted)
     try:
         with smtplib.SMTP(host, int(current_app.config.get("ERFLOW_SMTP_PORT") or 25),
                           timeout=10) as smtp:
@@ -268,17 +280,68 @@ def deliver_mail(*, now: datetime | None = None) -> int:
                     smtp.send_message(msg)
                 except smtplib.SMTPRecipientsRefused:  # permanent: never retried
                     log.warning("mail to user %s refused", note.user_id)
-                    note.mailed_at = now
+                    done.append(note.id)
+                    refused += 1
                     continue
                 except smtplib.SMTPException:
                     log.exception("mail to user %s failed", note.user_id)
+                    failed.append(note.id)
                     continue
-                note.mailed_at = now
-                sent += 1
-    except (OSError, smtplib.SMTPException):  # server down: the notes stay unmailed, retried
+                done.append(note.id)
+    except (OSError, smtplib.SMTPException):  # server down: the rest stay unmailed, retried
         log.exception("SMTP server %s unavailable", host)
-    db.session.flush()
-    return sent
+    _settle_mail(rows, done=done, failed=failed, now=now)
+    return len(done) - refused
+
+
+def _claim_mail(now: datetime) -> list[tuple[Notification, str]]:
+    """Claim up to MAIL_BATCH unmailed notifications (with the user's e-mail) for this round and
+    commit the claim. On PostgreSQL the rows are picked `FOR UPDATE SKIP LOCKED` and claimed in
+    the same statement, so concurrent workers split the queue; on SQLite the statement runs
+    under the one write lock. A row claimed by another round is never returned."""
+    limit = int(current_app.config.get("ERFLOW_MAIL_BATCH", MAIL_BATCH))
+    attempts = int(current_app.config.get("ERFLOW_MAIL_MAX_ATTEMPTS", MAIL_MAX_ATTEMPTS))
+    unclaimed = (Notification.mailed_at.is_(None), Notification.mail_claimed_at.is_(None))
+    queue = (select(Notification.id).join(User, User.id == Notification.user_id)
+             .where(*unclaimed, Notification.mail_attempts < attempts,
+                    User.email.is_not(None), User.email != "")
+             .order_by(Notification.id).limit(limit)
+             .with_for_update(skip_locked=True, of=Notification))
+    ids = list(db.session.scalars(
+        update(Notification).where(Notification.id.in_(queue.scalar_subquery()), *unclaimed)
+        .values(mail_claimed_at=now, mail_attempts=Notification.mail_attempts + 1)
+        .returning(Notification.id).execution_options(synchronize_session=False)))
+    db.session.commit()
+    if not ids:
+        return []
+    return [(note, email) for note, email in db.session.execute(
+        select(Notification, User.email).join(User, User.id == Notification.user_id)
+        .where(Notification.id.in_(ids)).order_by(Notification.id)).all()]
+
+
+def _settle_mail(rows, *, done: list[int], failed: list[int], now: datetime) -> None:
+    """Record a round's outcome and commit: sent → `mailed_at`; failed → released (the attempt
+    counts; the last allowed one is logged as given up); not tried because the server was
+    unreachable → released without counting the attempt."""
+    attempts = int(current_app.config.get("ERFLOW_MAIL_MAX_ATTEMPTS", MAIL_MAX_ATTEMPTS))
+    untried = [n.id for n, _ in rows if n.id not in set(done) | set(failed)]
+    quiet = {"synchronize_session": False}
+    if done:
+        db.session.execute(update(Notification).where(Notification.id.in_(done))
+                           .values(mailed_at=now).execution_options(**quiet))
+    if failed:
+        db.session.execute(update(Notification).where(Notification.id.in_(failed))
+                           .values(mail_claimed_at=None).execution_options(**quiet))
+        for note, _ in rows:
+            if note.id in failed and note.mail_attempts >= attempts:
+                log.warning("mail of notification %s given up after %s attempts", note.id,
+                            note.mail_attempts)
+    if untried:
+        db.session.execute(update(Notification).where(Notification.id.in_(untried))
+                           .values(mail_claimed_at=None,
+                                   mail_attempts=Notification.mail_attempts - 1)
+                           .execution_options(**quiet))
+    db.session.commit()
 
 
 def run(*, now: datetime | None = None) -> tuple[int, int]:
