@@ -2,14 +2,25 @@
 from __future__ import annotations
 
 from babel import support
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Domain, get_locale
 from flask_login import current_user
 
+LANGUAGES = ("zh_CN", "en")
+
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "zh_CN"  # a command or the worker: messages read as written
     lang = request.args.get("lang")
-    if lang in ("zh_CN", "en"):
+    if request.path.startswith("/api/"):
+        # Programs choose per request (?lang= or Accept-Language); without either the API answers
+        # in Chinese, as it always has — never from a page session's choice.
+        if lang in LANGUAGES:
+            return lang
+        best = request.accept_languages.best_match(("zh_CN", "zh", "en"))
+        return "en" if best == "en" else "zh_CN"
+    if lang in LANGUAGES:
         session["lang"] = lang
     signed_in = current_user and current_user.is_authenticated
     preferred = getattr(current_user, "locale", None) if signed_in else None
