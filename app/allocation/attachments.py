@@ -9,6 +9,8 @@ import uuid
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.allocation.models import Attachment
@@ -63,22 +65,26 @@ def store(
     ext = Path(name).suffix.lower()
     limit = int(current_app.config.get("ERFLOW_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
     if not name or ext not in ALLOWED_TYPES:
-        allowed = "、".join(sorted(ALLOWED_TYPES))
-        raise ValidationFailed("不支持的附件类型", fields={"file": [f"仅接受 {allowed} 文件"]})
+        allowed = _(", ").join(sorted(ALLOWED_TYPES))
+        raise ValidationFailed(_l("不支持的附件类型"),
+                               fields={"file": [_l("仅接受 %(types)s 文件", types=allowed)]})
     if not content:
-        raise ValidationFailed("附件为空", fields={"file": ["附件内容为空"]})
+        raise ValidationFailed(_l("附件为空"), fields={"file": [_l("附件内容为空")]})
     if len(content) > limit:
         raise ValidationFailed(
-            "附件过大", fields={"file": [f"单个附件不得超过 {limit // 1024 // 1024} MB"]}
+            _l("附件过大"),
+            fields={"file": [_l("单个附件不得超过 %(mb)s MB", mb=limit // 1024 // 1024)]},
         )
     magic = _MAGIC.get(ext)
     if magic and not content.startswith(magic):
-        raise ValidationFailed("附件内容与类型不符", fields={"file": [f"文件内容不是 {ext} 格式"]})
+        raise ValidationFailed(_l("附件内容与类型不符"),
+                               fields={"file": [_l("文件内容不是 %(ext)s 格式", ext=ext)]})
     count = len(db.session.scalars(
         select(Attachment.id).where(Attachment.instance_id == instance_id)).all())
     if count >= MAX_FILES_PER_INSTANCE:
         raise ValidationFailed(
-            "附件过多", fields={"file": [f"每件最多上传 {MAX_FILES_PER_INSTANCE} 个附件"]}
+            _l("附件过多"),
+            fields={"file": [_l("每件最多上传 %(n)s 个附件", n=MAX_FILES_PER_INSTANCE)]},
         )
     digest = hashlib.sha256(content).hexdigest()
     stored = f"{uuid.uuid4().hex}{ext}"
@@ -98,7 +104,7 @@ def store(
 def get(attachment_id: int) -> Attachment:
     row = db.session.get(Attachment, attachment_id)
     if row is None:
-        raise NotFound("附件不存在")
+        raise NotFound(_l("附件不存在"))
     return row
 
 
@@ -114,15 +120,15 @@ def of_instance(*, instance_id: int, ids: list) -> list[Attachment]:
             wanted.append(int(raw))
         except (TypeError, ValueError):
             raise ValidationFailed(
-                "附件编号有误", fields={"attachments": [f"附件编号有误：{raw}"]}
+                _l("附件编号有误"), fields={"attachments": [_l("附件编号有误：%(id)s", id=raw)]}
             ) from None
     rows = {a.id: a for a in db.session.scalars(
         select(Attachment).where(Attachment.id.in_(wanted), Attachment.instance_id == instance_id)
     )} if wanted else {}
     unknown = [str(i) for i in wanted if i not in rows]
     if unknown:
-        message = f"附件不存在或不属于本件：{', '.join(unknown)}"
-        raise ValidationFailed("附件不属于本件", fields={"attachments": [message]})
+        message = _l("附件不存在或不属于本件：%(ids)s", ids=", ".join(unknown))
+        raise ValidationFailed(_l("附件不属于本件"), fields={"attachments": [message]})
     return [rows[i] for i in dict.fromkeys(wanted)]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
+
 from app.allocation.models import AllocationPolicy
 from app.common import clock
 from app.errors import ValidationFailed
@@ -36,15 +38,16 @@ def value(name: str) -> str:
 def set_value(*, name: str, value_text: str, actor_id: int | None = None) -> AllocationPolicy:
     """Change one policy value (R14, R15), checked for its kind."""
     if name not in DEFAULTS:
-        raise ValidationFailed("未知的政策参数", fields={"name": [f"未知的政策参数：{name}"]})
+        raise ValidationFailed(_l("未知的政策参数"),
+                               fields={"name": [_l("未知的政策参数：%(name)s", name=name)]})
     try:
         if name == "period_start":
             date.fromisoformat(value_text)
         elif int(value_text) <= 0:
             raise ValueError(value_text)
     except ValueError as exc:
-        message = f"参数值无效：{value_text}"
-        raise ValidationFailed("参数值无效", fields={"value": [message]}) from exc
+        message = _l("参数值无效：%(value)s", value=value_text)
+        raise ValidationFailed(_l("参数值无效"), fields={"value": [message]}) from exc
     row = db.session.get(AllocationPolicy, name)
     if row is None:
         row = AllocationPolicy(name=name, value=value_text, note=DEFAULTS[name][1])

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import engine
@@ -18,7 +19,7 @@ from app.common import clock
 from app.engine.hooks import register_process, register_script_function
 from app.engine.models import AuditEvent, ProcessInstance
 from app.engine.types import StartSpec
-from app.errors import Forbidden, NotFound, RuleViolation, ValidationFailed
+from app.errors import Forbidden, NotFound, RuleViolation, Text, ValidationFailed
 from app.extensions import db
 from app.ledger import fees
 from app.ledger import policy as ledger_policy
@@ -85,12 +86,10 @@ def check_eligible(enterprise: Enterprise) -> None:
     if enterprise.permit_class == "registered":
         if any(t > 0 for t in ledger.balances(enterprise.id).values()):
             return
-        raise RuleViolation(
-            "R10", f"{enterprise.name} 为排污登记管理单位且未持有排污权，不予核定初始排污权"
-        )
-    raise RuleViolation(
-        "R10", f"{enterprise.name} 未取得排污许可证或未完成排污登记，不予核定初始排污权"
-    )
+        raise RuleViolation("R10", _l(
+            "%(name)s 为排污登记管理单位且未持有排污权，不予核定初始排污权", name=enterprise.name))
+    raise RuleViolation("R10", _l(
+        "%(name)s 未取得排污许可证或未完成排污登记，不予核定初始排污权", name=enterprise.name))
 
 
 def prepare_start(data: dict, actor) -> StartSpec:
@@ -100,11 +99,12 @@ def prepare_start(data: dict, actor) -> StartSpec:
         enterprise_id = int(data.get("enterprise_id"))
     except (TypeError, ValueError):
         raise ValidationFailed(
-            "缺少排污单位", fields={"enterprise_id": ["请选择排污单位"]}
+            _l("缺少排污单位"), fields={"enterprise_id": [_l("请选择排污单位")]}
         ) from None
     enterprise = db.session.get(Enterprise, enterprise_id)
     if enterprise is None:
-        raise ValidationFailed("排污单位不存在", fields={"enterprise_id": ["排污单位不存在"]})
+        raise ValidationFailed(_l("排污单位不存在"),
+                               fields={"enterprise_id": [_l("排污单位不存在")]})
     check_eligible(enterprise)
     amounts = parse_amounts(data.get("amounts"), region_code=enterprise.region_code)
     level = allocating_level(enterprise)
@@ -140,12 +140,14 @@ def receive_objection(message: Any, received_at: str, due_at: str) -> dict:
     message = message if isinstance(message, dict) else {}
     reason = str(message.get("reason") or "").strip()
     if not reason:
-        raise ValidationFailed("请写明申请复核的理由", fields={"reason": ["请写明申请复核的理由"]})
+        raise ValidationFailed(_l("请写明申请复核的理由"),
+                               fields={"reason": [_l("请写明申请复核的理由")]})
     if len(reason) > 2000:
-        raise ValidationFailed("复核理由过长", fields={"reason": ["不得超过 2000 字"]})
+        raise ValidationFailed(_l("复核理由过长"), fields={"reason": [_l("不得超过 2000 字")]})
     ids = message.get("attachments") or []
     if not isinstance(ids, list):
-        raise ValidationFailed("附件应为编号列表", fields={"attachments": ["应为附件编号列表"]})
+        raise ValidationFailed(_l("附件应为编号列表"),
+                               fields={"attachments": [_l("应为附件编号列表")]})
     files = attachments.of_instance(instance_id=engine.current_instance_id(), ids=ids)
     return {
         "reason": reason,
@@ -233,13 +235,13 @@ def summarize(data: dict) -> dict:
     }
 
 
-def refuse_message(name: str, summary: dict) -> tuple[str | None, str] | None:
+def refuse_message(name: str, summary: dict) -> tuple[str | None, Text] | None:
     """R12: say why an objection is not taken (window closed — with its closing time — or filed)."""
     if name != "objection":
         return None
     closes = summary.get("window_closes_at")
     if not closes:
-        return "R12", "核定结果尚未公示，暂不受理复核申请"
+        return "R12", _l("核定结果尚未公示，暂不受理复核申请")
     closes_at = datetime.fromisoformat(closes)
     if clock.now() >= closes_at:
         shown = clock.local(closes_at)
@@ -248,10 +250,10 @@ def refuse_message(name: str, summary: dict) -> tuple[str | None, str] | None:
             text = f"{shown - timedelta(days=1):%Y-%m-%d} 24:00"
         else:
             text = f"{shown:%Y-%m-%d %H:%M}"
-        return "R12", f"公示期已于 {text} 结束，不再受理复核申请"
+        return "R12", _l("公示期已于 %(closes)s 结束，不再受理复核申请", closes=text)
     if summary.get("objection"):
-        return "R12", "公示期内只能申请一次复核，已受理的复核申请正在处理"
-    return "R12", "当前不受理复核申请"
+        return "R12", _l("公示期内只能申请一次复核，已受理的复核申请正在处理")
+    return "R12", _l("当前不受理复核申请")
 
 
 register_process(
@@ -294,7 +296,7 @@ def get_notice(*, user: User, notice_id: int) -> FeeNotice:
     """A notice the user may see: the unit's own users, bureaus over it, administrators."""
     notice = db.session.get(FeeNotice, notice_id)
     if notice is None or not _may_view_notice(user, notice):
-        raise NotFound("缴款核定通知单不存在或不在您的管辖范围内")
+        raise NotFound(_l("缴款核定通知单不存在或不在您的管辖范围内"))
     return notice
 
 
@@ -305,7 +307,7 @@ def notices_query(*, user: User, enterprise_id: int | None = None, status: str |
         return fees.list_notices(enterprise_ids=ids, status=status)
     if user.has_role("enterprise") and not user.has_role(*BUREAU_ROLES, "admin"):
         if enterprise_id is not None and enterprise_id != user.enterprise_id:
-            raise Forbidden("只能查看本单位的缴款核定通知单")
+            raise Forbidden(_l("只能查看本单位的缴款核定通知单"))
         return fees.list_notices(enterprise_ids=[user.enterprise_id or -1], status=status)
     from app.auth.access import subtree_codes
 
@@ -325,9 +327,10 @@ def confirm_payment(*, user: User, notice_id: int, paid_at: datetime | None = No
     notice = get_notice(user=user, notice_id=notice_id)
     bureau = user.has_role("handler", "approver") and in_jurisdiction(user, notice.region_code)
     if not (bureau or (user.has_role("admin") and user.region_code is None)):
-        raise Forbidden("只有开具通知单的生态环境部门可以确认缴款")
+        raise Forbidden(_l("只有开具通知单的生态环境部门可以确认缴款"))
     if paid_at is not None and paid_at > clock.now():
-        raise ValidationFailed("缴款时间不能晚于当前时间", fields={"paid_at": ["不能晚于当前时间"]})
+        raise ValidationFailed(_l("缴款时间不能晚于当前时间"),
+                               fields={"paid_at": [_l("不能晚于当前时间")]})
     notice = fees.confirm_payment(notice_id=notice.id, actor_id=user.id, paid_at=paid_at,
                                   reference=reference)
     if notice.instance_id is not None:

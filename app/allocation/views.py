@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.allocation import attachments, services
@@ -69,7 +70,7 @@ def confirm_payment(notice_id: int):
         flash(_("The payment date is not valid."), "warning")
     except (Conflict, Forbidden, ValidationFailed) as exc:
         db.session.rollback()
-        flash(exc.message, "warning")
+        flash(exc.localized(), "warning")
     return redirect(url_for("allocation.fee_notice", notice_id=notice_id))
 
 
@@ -85,7 +86,7 @@ def _own_allocation(instance_id: int):
     user = actor()
     inst = inbox.get_instance(user=user, instance_id=instance_id)
     if inst.key != services.PROCESS_KEY or inst.enterprise_id != user.enterprise_id:
-        raise NotFound("核定事项不存在")
+        raise NotFound(_l("核定事项不存在"))
     return inst
 
 
@@ -98,7 +99,7 @@ def _refusal(inst) -> str | None:
     if inst.status != "running":
         return _("This allocation is final; objections are no longer taken.")
     rule, message = services.refuse_message("objection", inst.summary or {}) or (None, "")
-    return f"{message}（{rule}）" if rule else message
+    return _("%(message)s（%(rule)s）", message=message, rule=rule) if rule else str(message)
 
 
 def _render_objection(inst, *, reason="", errors=None, refusal=None, show_form=True, status=200):
@@ -156,13 +157,14 @@ def objection(instance_id: int):
             path.unlink(missing_ok=True)
         if isinstance(exc, ValidationFailed):
             fields = {("files" if k in ("file", "attachments") else k): list(v)
-                      for k, v in (exc.fields or {"reason": [exc.message]}).items()}
+                      for k, v in (exc.localized_fields() or {"reason": [exc.localized()]}).items()}
             if uploads and "files" in fields:
                 fields["files"].append(_("Please choose the files again."))
             return _render_objection(inst, reason=reason, errors=fields, status=422)
         rule = getattr(exc, "rule", None)
         return _render_objection(inst, reason=reason, status=409,
-                                 refusal=f"{exc.message}（{rule}）" if rule else exc.message)
+                                 refusal=_("%(message)s（%(rule)s）", message=exc.localized(),
+                                           rule=rule) if rule else exc.localized())
     flash(_("Your objection has been filed. The bureau decides on it within 10 working days "
             "and informs you of the result."), "success")
     return redirect(url_for("enterprise_portal.index", _anchor=f"app-{inst.id}"))
