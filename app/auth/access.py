@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import g, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -48,7 +49,7 @@ def actor() -> User:
         return user
     if current_user and current_user.is_authenticated:
         return current_user._get_current_object()
-    raise Unauthorized("请先登录")
+    raise Unauthorized(_l("请先登录"))
 
 
 def api_auth(*roles: str) -> Callable:
@@ -59,10 +60,10 @@ def api_auth(*roles: str) -> Callable:
         def wrapper(*args, **kwargs):
             user = user_from_bearer()
             if user is None:
-                raise Unauthorized("缺少或无效的访问令牌")
+                raise Unauthorized(_l("缺少或无效的访问令牌"))
             g.api_user, g.api_user_id = user, user.id
             if roles and not user.has_role(*roles):
-                raise Forbidden("当前角色无权执行此操作")
+                raise Forbidden(_l("当前角色无权执行此操作"))
             return view(*args, **kwargs)
 
         wrapper.api_roles = roles  # read by the route-security test and the OpenAPI document
@@ -80,7 +81,7 @@ def page_auth(*roles: str) -> Callable:
             if not current_user.is_authenticated:
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             if roles and not current_user.has_role(*roles):
-                raise Forbidden("当前角色无权访问此页面")
+                raise Forbidden(_l("当前角色无权访问此页面"))
             return view(*args, **kwargs)
 
         wrapper.page_roles = roles

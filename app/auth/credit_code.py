@@ -10,6 +10,10 @@ Layout of the 18 characters:
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
+from app.errors import Text
+
 # GB 32100: digits and upper-case letters without I, O, S, V, Z (31 symbols, values 0..30).
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(CHARSET)}
@@ -36,23 +40,24 @@ def org_check_char(body8: str) -> str:
     return {10: "X", 11: "0"}.get(value, str(value))
 
 
-def credit_code_errors(code: str) -> list[str]:
+def credit_code_errors(code: str) -> list[Text]:
     """Why `code` is not a valid unified social credit code (R8); an empty list when it is valid.
 
     Messages are for the person who typed the code, so they say which part is wrong.
     """
     if not isinstance(code, str) or len(code) != 18:
-        return ["统一社会信用代码应为 18 位"]
+        return [_l("统一社会信用代码应为 18 位")]
     bad = sorted({c for c in code if c not in _VALUE})
     if bad:
         chars = "".join(bad)
-        return [f"统一社会信用代码含有不允许的字符：{chars}（不使用 I、O、S、V、Z 和小写字母）"]
+        return [_l("统一社会信用代码含有不允许的字符：%(chars)s（不使用 I、O、S、V、Z 和小写字母）",
+                    chars=chars)]
     if not code[2:8].isdigit():
-        return ["统一社会信用代码第 3–8 位应为登记管理机关的行政区划码（数字）"]
+        return [_l("统一社会信用代码第 3–8 位应为登记管理机关的行政区划码（数字）")]
     if org_check_char(code[8:16]) != code[16]:
-        return ["统一社会信用代码中的组织机构代码（第 9–17 位）校验码不正确"]
+        return [_l("统一社会信用代码中的组织机构代码（第 9–17 位）校验码不正确")]
     if credit_check_char(code[:17]) != code[17]:
-        return ["统一社会信用代码校验码（第 18 位）不正确"]
+        return [_l("统一社会信用代码校验码（第 18 位）不正确")]
     return []
 
 

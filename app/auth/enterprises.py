@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, func, or_, select
 
 from app.auth.access import subtree_codes
@@ -42,14 +44,14 @@ def _capacity(value, errors: dict[str, list[str]]) -> Decimal | None:
     try:
         d = Decimal(str(value))
     except InvalidOperation:
-        errors["capacity_mw"] = ["装机容量应为数字（兆瓦）"]
+        errors["capacity_mw"] = [_l("装机容量应为数字（兆瓦）")]
         return None
     if not d.is_finite() or d < 0:
-        errors["capacity_mw"] = ["装机容量不能为负数"]
+        errors["capacity_mw"] = [_l("装机容量不能为负数")]
     elif d.quantize(CAPACITY_STEP) != d:
-        errors["capacity_mw"] = ["装机容量最多保留 1 位小数（兆瓦）"]
+        errors["capacity_mw"] = [_l("装机容量最多保留 1 位小数（兆瓦）")]
     elif d >= Decimal("1000000000"):
-        errors["capacity_mw"] = ["装机容量超出范围"]
+        errors["capacity_mw"] = [_l("装机容量超出范围")]
     else:
         return d.quantize(CAPACITY_STEP)
     return None
@@ -61,9 +63,9 @@ def _validated(data: dict, *, current: Enterprise | None = None) -> dict:
     out: dict = {}
     name = (data.get("name") or "").strip()
     if not name:
-        errors["name"] = ["请填写单位名称"]
+        errors["name"] = [_l("请填写单位名称")]
     elif len(name) > 200:
-        errors["name"] = ["单位名称最多 200 个字符"]
+        errors["name"] = [_l("单位名称最多 200 个字符")]
     out["name"] = name
 
     code = (data.get("credit_code") or "").strip().upper()
@@ -74,48 +76,51 @@ def _validated(data: dict, *, current: Enterprise | None = None) -> dict:
     region_code = (data.get("region_code") or "").strip()
     region = db.session.get(Region, region_code) if region_code else None
     if not region_code:
-        errors["region_code"] = ["请选择所在县（市、区）"]
+        errors["region_code"] = [_l("请选择所在县（市、区）")]
     elif region is None:
-        errors["region_code"] = [f"未知的行政区划代码：{region_code}"]
+        errors["region_code"] = [_l("未知的行政区划代码：%(code)s", code=region_code)]
     elif region.level != "county":
-        errors["region_code"] = ["排污单位应登记到县级行政区（县、县级市、区）"]
+        errors["region_code"] = [_l("排污单位应登记到县级行政区（县、县级市、区）")]
     out["region_code"] = region_code
 
     for field, allowed, label in (
-        ("source_type", SOURCE_TYPES, "污染源类型"),
-        ("permit_class", PERMIT_CLASSES, "排污许可管理类别"),
-        ("grade", GRADES, "环保绩效等级"),
+        ("source_type", SOURCE_TYPES, _l("污染源类型")),
+        ("permit_class", PERMIT_CLASSES, _l("排污许可管理类别")),
+        ("grade", GRADES, _l("环保绩效等级")),
     ):
         value = data.get(field)
         if value not in allowed:
-            errors[field] = [f"{label}应为以下之一：{'、'.join(allowed)}"]
+            errors[field] = [_l("%(label)s应为以下之一：%(choices)s", label=label,
+                                  choices=_(", ").join(allowed))]
         out[field] = value
 
     out["industry"] = (data.get("industry") or "").strip()[:50]
     permit_no = (data.get("permit_no") or "").strip() or None
     if out["permit_class"] in ("key", "simplified") and not permit_no:
-        errors["permit_no"] = ["重点管理、简化管理的单位须填写排污许可证编号"]
+        errors["permit_no"] = [_l("重点管理、简化管理的单位须填写排污许可证编号")]
     elif out["permit_class"] == "none" and permit_no:
-        errors["permit_no"] = ["未纳入排污许可管理的单位不应填写许可证编号"]
+        errors["permit_no"] = [_l("未纳入排污许可管理的单位不应填写许可证编号")]
     elif permit_no and len(permit_no) > 50:
-        errors["permit_no"] = ["许可证编号最多 50 个字符"]
+        errors["permit_no"] = [_l("许可证编号最多 50 个字符")]
     out["permit_no"] = permit_no
     out["auto_monitoring"] = bool(data.get("auto_monitoring"))
     out["capacity_mw"] = _capacity(data.get("capacity_mw"), errors)
 
     water = (data.get("water_system") or "").strip() or None
     if water and water not in WATER_SYSTEMS:
-        errors["water_system"] = [f"水系应为以下之一：{'、'.join(WATER_SYSTEMS)}"]
+        errors["water_system"] = [_l("水系应为以下之一：%(choices)s",
+                                     choices=_(", ").join(WATER_SYSTEMS))]
     if water is None and region is not None:
         water = region.water_system  # R28: the county's default, editable per unit
     out["water_system"] = water
 
     if errors:
-        raise ValidationFailed("排污单位信息有误", fields=errors)
+        raise ValidationFailed(_l("排污单位信息有误"), fields=errors)
     clash = db.session.scalar(select(Enterprise).where(Enterprise.credit_code == code))
     if clash is not None and clash is not current:
         raise Conflict(
-            "该统一社会信用代码已登记", fields={"credit_code": [f"已登记为“{clash.name}”"]}
+            _l("该统一社会信用代码已登记"),
+            fields={"credit_code": [_l("已登记为“%(name)s”", name=clash.name)]},
         )
     return out
 
@@ -142,7 +147,7 @@ def update_enterprise(*, enterprise: Enterprise, **changes) -> Enterprise:
 def get_enterprise(enterprise_id: int) -> Enterprise:
     enterprise = db.session.get(Enterprise, enterprise_id)
     if enterprise is None:
-        raise NotFound("排污单位不存在")
+        raise NotFound(_l("排污单位不存在"))
     return enterprise
 
 
@@ -169,7 +174,7 @@ def can_view_enterprise(user: User, enterprise: Enterprise) -> bool:
 def get_visible_enterprise(*, user: User, enterprise_id: int) -> Enterprise:
     enterprise = get_enterprise(enterprise_id)
     if not can_view_enterprise(user, enterprise):
-        raise Forbidden("该排污单位不在您的管辖范围内")
+        raise Forbidden(_l("该排污单位不在您的管辖范围内"))
     return enterprise
 
 

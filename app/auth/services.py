@@ -8,17 +8,18 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth.access import token_hash
 from app.auth.models import BUREAU_ROLES, ROLES, ApiToken, Enterprise, LoginAttempt, Region, User
 from app.common import clock
-from app.errors import Conflict, NotFound, TooManyRequests, ValidationFailed
+from app.errors import Conflict, NotFound, Text, TooManyRequests, ValidationFailed
 from app.extensions import db
 
-BAD_CREDENTIALS = "用户名或密码错误"  # one message for unknown user and bad password
-THROTTLED = "登录失败次数过多，请稍后再试"
+BAD_CREDENTIALS = _l("用户名或密码错误")  # one message for unknown user and bad password
+THROTTLED = _l("登录失败次数过多，请稍后再试")
 
 
 # --- passwords -----------------------------------------------------------------------------------
@@ -43,12 +44,12 @@ def verify_password(user: User, password: str) -> bool:
     return check_password_hash(user.password_hash, password)
 
 
-def _password_errors(password: str | None) -> list[str]:
+def _password_errors(password: str | None) -> list[Text]:
     minimum = int(current_app.config.get("ERFLOW_PASSWORD_MIN_LENGTH", 8))
     if not password:
-        return ["请设置密码"]
+        return [_l("请设置密码")]
     if len(password) < minimum:
-        return [f"密码至少 {minimum} 个字符"]
+        return [_l("密码至少 %(n)s 个字符", n=minimum)]
     return []
 
 
@@ -73,31 +74,31 @@ def _check_account(
     """Validate roles against region and enterprise; returns the region code to store."""
     unknown = [r for r in roles if r not in ROLES]
     if not roles:
-        errors["roles"] = ["至少选择一个角色"]
+        errors["roles"] = [_l("至少选择一个角色")]
     elif unknown:
-        errors["roles"] = [f"未知角色：{', '.join(unknown)}"]
+        errors["roles"] = [_l("未知角色：%(roles)s", roles=", ".join(unknown))]
     elif "enterprise" in roles and set(roles) & set(BUREAU_ROLES):
-        errors["roles"] = ["企业用户不能同时担任生态环境部门的角色"]
+        errors["roles"] = [_l("企业用户不能同时担任生态环境部门的角色")]
     bureau = bool(set(roles) & set(BUREAU_ROLES))
     region = db.session.get(Region, region_code) if region_code else None
     if region_code and region is None:
-        errors["region_code"] = [f"未知的行政区划代码：{region_code}"]
+        errors["region_code"] = [_l("未知的行政区划代码：%(code)s", code=region_code)]
     elif bureau and not region_code:
-        errors["region_code"] = ["部门角色（经办、审核、审批）须指定所属行政区划"]
+        errors["region_code"] = [_l("部门角色（经办、审核、审批）须指定所属行政区划")]
     if "enterprise" in roles:
         enterprise = db.session.get(Enterprise, enterprise_id) if enterprise_id else None
         if enterprise_id is None:
-            errors["enterprise_id"] = ["企业用户须指定所属排污单位"]
+            errors["enterprise_id"] = [_l("企业用户须指定所属排污单位")]
         elif enterprise is None:
-            errors["enterprise_id"] = [f"排污单位 {enterprise_id} 不存在"]
+            errors["enterprise_id"] = [_l("排污单位 %(id)s 不存在", id=enterprise_id)]
         elif region_code and region_code != enterprise.region_code and not bureau:
-            errors["region_code"] = ["企业用户的行政区划由其排污单位决定"]
+            errors["region_code"] = [_l("企业用户的行政区划由其排污单位决定")]
         if not bureau:
             # The enterprise's county, if given, is kept for display only: jurisdiction needs a
             # bureau role, so an enterprise user still sees only its own unit (access.py).
             return region_code or None
     elif enterprise_id is not None:
-        errors["enterprise_id"] = ["只有企业用户才关联排污单位"]
+        errors["enterprise_id"] = [_l("只有企业用户才关联排污单位")]
     return region_code or None
 
 
@@ -116,9 +117,9 @@ def create_user(
     username = (username or "").strip()
     errors: dict[str, list[str]] = {}
     if not username:
-        errors["username"] = ["请填写用户名"]
+        errors["username"] = [_l("请填写用户名")]
     elif len(username) > 80:
-        errors["username"] = ["用户名最多 80 个字符"]
+        errors["username"] = [_l("用户名最多 80 个字符")]
     if pw := _password_errors(password):
         errors["password"] = pw
     roles = list(dict.fromkeys(roles or []))
@@ -126,9 +127,9 @@ def create_user(
         roles=roles, region_code=region_code, enterprise_id=enterprise_id, errors=errors
     )
     if errors:
-        raise ValidationFailed("用户信息有误", fields=errors)
+        raise ValidationFailed(_l("用户信息有误"), fields=errors)
     if find_user(username) is not None:
-        raise Conflict("用户名已被使用", fields={"username": ["用户名已被使用"]})
+        raise Conflict(_l("用户名已被使用"), fields={"username": [_l("用户名已被使用")]})
     user = User(
         username=username,
         password_hash=hash_password(password),
@@ -165,7 +166,7 @@ def update_user(
     if password and (pw := _password_errors(password)):
         errors["password"] = pw
     if errors:
-        raise ValidationFailed("用户信息有误", fields=errors)
+        raise ValidationFailed(_l("用户信息有误"), fields=errors)
     user.roles = new_roles
     user.region_code = stored_region
     user.enterprise_id = enterprise_id if "enterprise" in new_roles else None
@@ -185,7 +186,7 @@ def update_user(
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("用户不存在")
+        raise NotFound(_l("用户不存在"))
     return user
 
 

@@ -48,7 +48,7 @@ def login():
                 remote_addr=request.remote_addr,
             )
         except TooManyRequests as exc:
-            user, error, status = None, exc.message, 429
+            user, error, status = None, exc.localized(), 429
         db.session.commit()  # keeps a failed attempt for throttling
         if user is not None:
             lang = session.get("lang")
