@@ -1,6 +1,7 @@
 """Workflow engine embedding (SpiffWorkflow lives only in this package). Use the facade below."""
 
 from app.engine.decisions import decide  # noqa: F401
+from app.engine.runtime import decision_field  # noqa: F401
 from app.engine.scripting import current_instance_id  # noqa: F401
 from app.engine.service import (  # noqa: F401
     DeployError,

@@ -154,6 +154,26 @@ def run_step(
         end_step(token)
 
 
+def decision_field(keys) -> str | None:
+    """The decision field among a form's (or a submission's) keys: `decision` or `<what>_decision`
+    (review_decision, certify_decision, approval_decision, …)."""
+    found = sorted(k for k in keys if isinstance(k, str)
+                   and (k == "decision" or k.endswith("_decision")))
+    return "decision" if "decision" in found else (found[0] if found else None)
+
+
+def completion_detail(data: dict, lane: str | None) -> dict:
+    """What the audit keeps of a completed step: the opinion, the decision whatever its field is
+    called (with the field's name) and the lane that decided (printable decisions, notices)."""
+    field = decision_field(data)
+    detail = {"opinion": data.get("opinion"), "decision": data.get(field) if field else None}
+    if field and field != "decision":
+        detail["decision_field"] = field
+    if lane:
+        detail["lane"] = lane
+    return detail
+
+
 def _persist(inst, workflow, ctx, action, applied, timers_before, *, actor_id) -> proj.TaskSync:
     hooks = process_hooks(inst.key)
     data = proj.current_data(workflow)
@@ -168,10 +188,7 @@ def _persist(inst, workflow, ctx, action, applied, timers_before, *, actor_id) -
             actor_id=actor_id,
             task_id=str(completed.id),
             task_name=completed.task_spec.bpmn_id,
-            detail={
-                "opinion": (action.get("data") or {}).get("opinion"),
-                "decision": (action.get("data") or {}).get("decision"),
-            },
+            detail=completion_detail(action.get("data") or {}, completed.task_spec.lane),
         )
     if action["op"] == "message":
         proj.audit(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.common import clock
 from app.engine.models import AuditEvent, HumanTask, ProcessInstance
+from app.enterprise_portal.documents import is_bureau_decision
 from app.extensions import db
 from app.inbox.presentation import process_name
 from app.inbox.queries import light
@@ -64,7 +65,7 @@ def my_applications(user: User, now: datetime | None = None, limit: int = 200) -
         select(AuditEvent.instance_id, AuditEvent.detail).where(
             AuditEvent.instance_id.in_(list(apps)), AuditEvent.action == "task_completed"))
     for instance_id, detail in events:
-        if (detail or {}).get("decision"):
+        if is_bureau_decision(detail):
             apps[instance_id].decided = True
     return list(apps.values())
 

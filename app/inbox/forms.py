@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
+from app import engine
 from app.engine import definitions
 from app.errors import NotFound, ValidationFailed
 
@@ -264,6 +265,31 @@ def form_text(text: str | None) -> str:
     """A form's own words (title, description, ui:help, ui:placeholder, ui:enumNames) in the page's
     language: forms are written in Chinese and app/inbox/translations/en gives their English."""
     return _(text) if text else ""
+
+
+def decision_field(key: str | None) -> str | None:
+    """The decision field of form `key` (`decision` or `<what>_decision`), None when the form
+    decides nothing or does not exist: a step whose form has one is a decision step."""
+    text = definitions.form_text(f"{key}.schema.json") if key and _safe_name(key) else None
+    try:
+        schema = json.loads(text) if text else {}
+    except ValueError:
+        return None
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    return engine.decision_field(properties.keys()) if isinstance(properties, dict) else None
+
+
+def choice_label(key: str | None, field: str, value: object) -> str | None:
+    """The form's own words for `value` of `field` (ui:enumNames) in the page's language."""
+    if not form_exists(key):
+        return None
+    spec = load_form(key)
+    choices = [str(v) for v in ((spec.schema.get("properties") or {}).get(field) or {})
+               .get("enum") or []]
+    names = (spec.ui.get(field) or {}).get("ui:enumNames") or []
+    if str(value) in choices and choices.index(str(value)) < len(names):
+        return form_text(str(names[choices.index(str(value))]))
+    return None
 
 
 def build_fields(
