@@ -3,10 +3,12 @@
 - A task opened → every user who may work on it: its role in its region (bureau lanes), or the
   users of its enterprise (enterprise lane). Created in the same flush as the human_task row
   (a `before_flush` listener on the session, so the engine needs no call into this domain).
-- A reviewer's or approver's task completed (a decision) → the users of the instance's enterprise.
+- A decision step completed (its form has a decision field — decision, review_decision,
+  certify_decision, … — in any bureau lane) → the users of the instance's enterprise.
 - Deadlines (R4/R5): `sweep(now=…)` notifies a task's assignee (or its candidates) when ≤ 3 working
   days are left (`due_soon`) and when it is overdue (`overdue`); each (user, kind, task) once. The
   same for unpaid fee notices (R16) to the enterprise's users.
+- Mail and fee-notice titles are in the recipient's language (their `locale`, else zh_CN).
 - `deliver_mail()` mails unmailed notifications of users with an e-mail address through
   ERFLOW_SMTP_HOST/PORT/FROM when the host is set (ERFLOW_SMTP_STARTTLS, ERFLOW_SMTP_USER and
   ERFLOW_SMTP_PASSWORD for a server that wants them).
@@ -20,6 +22,9 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
@@ -28,17 +33,18 @@ from app.common import clock
 from app.engine.models import HumanTask, ProcessInstance
 from app.errors import NotFound
 from app.extensions import db
-from app.notifications.models import Notification
+from app.notifications.models import KINDS, Notification
 
 log = logging.getLogger("erflow.notifications")
 
-# Chinese wording of each kind for mail (the pages translate the kind through the catalogue)
+# each kind's mail subject, translated into the recipient's language when the mail is written
 MAIL_SUBJECT = {
-    "task": "新待办任务",
-    "decision": "办理结果通知",
-    "due_soon": "办理期限即将届满",
-    "overdue": "办理已超期",
+    "task": _l("New task for you"),
+    "decision": _l("Result of your application"),
+    "due_soon": _l("Deadline approaching"),
+    "overdue": _l("Deadline overdue"),
 }
+DEFAULT_LOCALE = "zh_CN"
 
 
 def task_link(task_id: str) -> str:
@@ -95,7 +101,14 @@ def _notify(session: Session, *, user_ids, kind: str, ref: str, title: str, link
     return added
 
 
-DECIDING_ROLES = ("reviewer", "approver")  # a handler's draft is not a decision
+def _is_decision(task: HumanTask) -> bool:
+    """A bureau step whose form has a decision field, whatever lane (handler, reviewer, approver,
+    a superior bureau's reviewer): the applicant hears of its result. A handler's draft decides
+    nothing; an enterprise's own choice (signing a contract) is no bureau decision."""
+    from app.inbox.forms import decision_field
+
+    return task.role != "enterprise" and bool(task.form_key) and \
+        decision_field(task.form_key) is not None
 
 
 def _instance_audience(session: Session, instance_id: int) -> list[int]:
@@ -110,15 +123,16 @@ def _instance_audience(session: Session, instance_id: int) -> list[int]:
 def _on_flush(session: Session, _ctx, _instances) -> None:
     """Task opened → its candidates; bureau task completed → the applicant (decision)."""
     opened = [o for o in session.new if isinstance(o, HumanTask) and o.state == "open"]
-    decided = [
+    completed = [
         o for o in session.dirty
-        if isinstance(o, HumanTask) and o.state == "completed" and o.role in DECIDING_ROLES
-        and "state" in _changed(o)
+        if isinstance(o, HumanTask) and o.state == "completed" and o.role != "enterprise"
+        and o.form_key and "state" in _changed(o)
     ]
-    if not opened and not decided:
+    if not opened and not completed:
         return
     try:
         with session.no_autoflush:
+            decided = [t for t in completed if _is_decision(t)]
             _notify_flush(session, opened, decided)
     except Exception:  # a notification must never stop a process step
         log.exception("notifications for a flush failed")
@@ -192,12 +206,23 @@ def _sweep_fees(now: datetime) -> int:
         kind = {"red": "overdue", "yellow": "due_soon"}.get(light(notice.due_at, now))
         if kind is None:
             continue
-        users = db.session.scalars(select(User.id).where(
-            User.enterprise_id == notice.enterprise_id, User.active.is_(True)))
-        added += _notify(db.session, user_ids=users, kind=kind, ref=f"fee:{notice.id}",
-                         title=f"缴款通知单 {notice.number}（{notice.amount} 元）",
-                         link=f"/allocation/fee-notices/{notice.id}", now=now)
+        users = db.session.execute(select(User.id, User.locale).where(
+            User.enterprise_id == notice.enterprise_id, User.active.is_(True))).all()
+        for locale, user_ids in _by_locale(users).items():
+            with force_locale(locale):
+                title = _("Payment notice %(number)s (%(amount)s yuan)", number=notice.number,
+                          amount=notice.amount)
+            added += _notify(db.session, user_ids=user_ids, kind=kind, ref=f"fee:{notice.id}",
+                             title=title, link=f"/allocation/fee-notices/{notice.id}", now=now)
     return added
+
+
+def _by_locale(users) -> dict[str, list[int]]:
+    """(user id, locale) rows grouped by the language each user reads (zh_CN unless chosen)."""
+    groups: dict[str, list[int]] = {}
+    for uid, locale in users:
+        groups.setdefault(locale or DEFAULT_LOCALE, []).append(uid)
+    return groups
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -269,13 +294,14 @@ def deliver_mail(*, now: datetime | None = None) -> int:
             if current_app.config.get("ERFLOW_SMTP_USER"):
                 smtp.login(current_app.config["ERFLOW_SMTP_USER"],
                            current_app.config.get("ERFLOW_SMTP_PASSWORD") or "")
+            locales = _user_locales({note.user_id for note, _email in rows})
             for note, email in rows:
                 msg = EmailMessage()
                 msg["From"] = sender
                 msg["To"] = email
-                msg["Subject"] = f"[ERFlow] {MAIL_SUBJECT.get(note.kind, '通知')}：{note.title}"
-                link = f"{base}{note.link}" if note.link else ""
-                msg.set_content(f"{MAIL_SUBJECT.get(note.kind, '通知')}：{note.title}\n{link}\n")
+                subject, body = mail_text(note, locale=locales.get(note.user_id), base=base)
+                msg["Subject"] = subject
+                msg.set_content(body)
                 try:
                     smtp.send_message(msg)
                 except smtplib.SMTPRecipientsRefused:  # permanent: never retried
@@ -292,6 +318,41 @@ def deliver_mail(*, now: datetime | None = None) -> int:
         log.exception("SMTP server %s unavailable", host)
     _settle_mail(rows, done=done, failed=failed, now=now)
     return len(done) - refused
+
+
+def _user_locales(user_ids: set[int]) -> dict[int, str | None]:
+    return dict(db.session.execute(select(User.id, User.locale).where(User.id.in_(user_ids))).all())
+
+
+def titles(notes: list[Notification]) -> dict[int, str]:
+    """Each note's title in the current language: a task's step name through the forms'
+    translations (a diagram names its steps in Chinese), any other title as stored (written in
+    its recipient's language)."""
+    from app.inbox.forms import form_text
+
+    refs = {n.ref for n in notes if n.kind in KINDS and not n.ref.startswith("fee:")}
+    tasks = {t.id: t for t in db.session.scalars(select(HumanTask).where(
+        HumanTask.id.in_(refs)))} if refs else {}
+    out = {}
+    for note in notes:
+        task = tasks.get(note.ref)
+        if task is None:
+            out[note.id] = note.title
+            continue
+        step = form_text(task.title) or task.name
+        out[note.id] = _("%(step)s (%(number)s)", step=step, number=task.business_key) \
+            if task.business_key else step
+    return out
+
+
+def mail_text(note: Notification, *, locale: str | None, base: str = "") -> tuple[str, str]:
+    """The subject and body of `note`'s mail in the recipient's language (zh_CN by default): the
+    kind through the catalogues, a step's name through the forms' translations."""
+    with force_locale(locale or DEFAULT_LOCALE):
+        kind = str(MAIL_SUBJECT.get(note.kind) or _("Notification"))
+        line = _("%(label)s: %(value)s", label=kind, value=titles([note])[note.id])
+    link = f"{base}{note.link}" if note.link else ""
+    return f"[ERFlow] {line}", f"{line}\n{link}\n"
 
 
 def _claim_mail(now: datetime) -> list[tuple[Notification, str]]:

@@ -32,7 +32,8 @@ def _bell() -> dict:
 @page_auth()
 def index():
     items = services.recent(current_user.id)
-    return render_template("notifications/index.html", items=items)
+    return render_template("notifications/index.html", items=items,
+                           titles=services.titles(items))
 
 
 @bp.post("/notifications/<int:notification_id>/read")

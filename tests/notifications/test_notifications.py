@@ -15,7 +15,10 @@ from app.common import clock
 from app.extensions import db
 from app.notifications import services
 from app.notifications.models import Notification
+from tests.acceptance import trade_http
 from tests.notifications.conftest import COUNTY_B
+
+http = trade_http.http  # the trade fixture (API harness)
 
 
 def notes(user, kind=None) -> list[Notification]:
@@ -50,9 +53,9 @@ def test_bureau_completion_notifies_the_applicant_as_a_decision(make_task, make_
 
     applicant = make_user(roles=["enterprise"])
     stranger = make_user(roles=["enterprise"])
-    task = make_task(started_by=staff["handler"].id)
+    task = make_task(started_by=staff["handler"].id, form_key="allocation_review")
     db.session.get(ProcessInstance, task.instance_id).enterprise_id = applicant.enterprise_id
-    draft = make_task(role="handler")
+    draft = make_task(role="handler", form_key="allocation_draft")
     db.session.get(ProcessInstance, draft.instance_id).enterprise_id = applicant.enterprise_id
     draft.state, draft.completed_at = "completed", clock.now()  # a draft is no decision
     task.state, task.completed_at = "completed", clock.now()
@@ -62,6 +65,28 @@ def test_bureau_completion_notifies_the_applicant_as_a_decision(make_task, make_
     assert len(decided) == 1 and decided[0].ref == task.id
     assert notes(staff["reviewer"], "decision") == []  # never the one who decided
     assert notes(staff["handler"], "decision") == [] and notes(stranger) == []
+
+
+@pytest.mark.parametrize("role, form_key, told", [
+    ("handler", "buyback_approve", True),  # 审核回购申请: a handler-lane decision
+    ("handler", "trade_certify", True),  # 可交易排污权认定 (certify_decision)
+    ("reviewer", "trade_subject_review", True),  # review_decision
+    ("reviewer", "trade_cross_approval", True),  # approval_decision (common superior, R26)
+    ("handler", "trade_buyback", True),  # buyback_decision (R21 priority buyback)
+    ("handler", "trade_deposit", False),  # confirming a deposit decides nothing
+    ("reviewer", None, False),  # no form: nothing decided
+    ("enterprise", "trade_contract", False),  # the unit's own choice is no bureau decision
+])
+def test_every_decision_step_tells_the_applicant_whatever_its_lane(make_task, make_user, staff,
+                                                                   monday, role, form_key, told):
+    from app.engine.models import ProcessInstance
+
+    applicant = make_user(roles=["enterprise"])
+    task = make_task(role=role, form_key=form_key)
+    db.session.get(ProcessInstance, task.instance_id).enterprise_id = applicant.enterprise_id
+    task.state, task.completed_at, task.completed_by = "completed", clock.now(), staff["handler"].id
+    db.session.commit()
+    assert len(notes(applicant, "decision")) == (1 if told else 0)
 
 
 def test_R4_R5_deadline_sweep_due_soon_then_overdue_each_once(make_task, staff, monday):
@@ -234,3 +259,103 @@ def test_unreachable_smtp_server_keeps_notes_for_the_next_round(app, make_task, 
     added, mailed = services.run()
     assert added == 2 and mailed == 0  # both county reviewers
     assert all(n.mailed_at is None for n in notes(staff["reviewer"]))
+
+
+def _mails(sink):
+    from email import message_from_bytes
+    from email.header import decode_header, make_header
+    from email.policy import default
+
+    mails = [message_from_bytes(m, policy=default) for m in sink.messages]
+    return [(str(make_header(decode_header(m["Subject"]))), m["To"], m.get_content())
+            for m in mails]
+
+
+def test_R4_R5_due_soon_mail_reaches_the_smtp_sink(smtp_sink, make_task, staff, monday):
+    reviewer = staff["reviewer"]
+    reviewer.email = "reviewer@bureau.example"
+    db.session.commit()
+    # due at 24:00 of Wednesday (Monday + 2 working days): within 3 working days
+    task = make_task(title="复核异议", due_at=monday + timedelta(days=2, hours=15),
+                     assignee_id=reviewer.id, business_key="FP-2025-000009")
+    added, mailed = services.run()
+    db.session.commit()
+    assert added == 1 and mailed == 2  # the task notification and the due-soon one
+    soon = [m for m in _mails(smtp_sink) if "办理期限即将届满" in m[0]]
+    assert len(soon) == 1
+    subject, to, body = soon[0]
+    assert subject == "[ERFlow] 办理期限即将届满：复核异议（FP-2025-000009）"
+    assert to == "reviewer@bureau.example"
+    assert f"https://erflow.example/inbox/tasks/{task.id}" in body
+
+
+def test_mail_is_written_in_the_recipients_language(smtp_sink, make_task, staff, monday):
+    reviewer, other = staff["reviewer"], staff["reviewer2"]
+    reviewer.email, reviewer.locale = "en@bureau.example", "en"
+    other.email = "zh@bureau.example"  # no preference: Chinese
+    db.session.commit()
+    make_task(title="拟定核定量", business_key="FP-2025-000010",
+              due_at=monday - timedelta(hours=1))
+    services.run()
+    db.session.commit()
+    mails = {(to, subject): body for subject, to, body in _mails(smtp_sink)}
+    assert ("en@bureau.example", "[ERFlow] Deadline overdue: Draft the amounts (FP-2025-000010)") \
+        in mails
+    assert ("en@bureau.example", "[ERFlow] New task for you: Draft the amounts (FP-2025-000010)") \
+        in mails
+    assert ("zh@bureau.example", "[ERFlow] 办理已超期：拟定核定量（FP-2025-000010）") in mails
+    assert not any("办理" in s or "拟定" in s for to, s in mails if to.startswith("en@"))
+
+
+def test_R16_fee_notice_title_in_each_users_language(app, make_enterprise, make_user):
+    from datetime import UTC, date, datetime
+
+    from app.ledger import fees
+
+    clock.set_now(datetime(2025, 10, 10, 2, 0, tzinfo=UTC))
+    ent = make_enterprise()
+    zh = make_user(roles=["enterprise"], enterprise=ent)
+    en = make_user(roles=["enterprise"], enterprise=ent)
+    en.locale = "en"
+    notice = fees.issue_notice(
+        enterprise_id=ent.id, region_code="330106", amounts={"COD": "1.0000"},
+        valid_from=date(2026, 3, 18), valid_to=date(2030, 12, 31), finalised_at=clock.now(),
+        payment_days=30, notice_working_days=10)
+    db.session.commit()
+    clock.set_now(notice.due_at - timedelta(hours=30))  # due within 3 working days
+    services.sweep()
+    db.session.commit()
+    [mine] = notes(zh, "due_soon")
+    assert mine.title == f"缴款通知单 {notice.number}（{notice.amount} 元）"
+    [theirs] = notes(en, "due_soon")
+    assert theirs.title == f"Payment notice {notice.number} ({notice.amount} yuan)"
+
+
+def test_handler_lane_decisions_of_a_trade_tell_the_buyer(http):
+    """Engine-driven: the certification (handler lane) and the subject review both notify the
+    applicant unit's users."""
+    from sqlalchemy import select as sql_select
+
+    from app.auth.models import User
+    from tests.acceptance.trade_http import SHANGCHENG, XIHU
+
+    seller, _ = http.enterprise(SHANGCHENG)
+    buyer, unit = http.enterprise(XIHU)
+    http.lot(seller, "SO2", "4.0000")
+    http.start(unit, seller, {"SO2": "1.5000"}, "1200.00")
+    user = db.session.scalar(sql_select(User).where(User.username == unit))
+    assert notes(user, "decision") == []
+    http.do("h_sc", "certify", {"certify_decision": "certified", "opinion": "可交易"})
+    assert ["可交易排污权认定"] == [n.title.split("（")[0] for n in notes(user, "decision")]
+    http.do("r_sc", "subject_review", {"review_decision": "approved", "opinion": "符合"})
+    assert len(notes(user, "decision")) == 2
+
+
+def test_notification_page_names_the_step_in_the_pages_language(client, login, make_task, staff,
+                                                                monday):
+    make_task(title="拟定核定量", business_key="FP-2025-000011")
+    login(client, staff["reviewer"])
+    assert "拟定核定量（FP-2025-000011）" in client.get("/notifications?lang=zh_CN").get_data(
+        as_text=True)
+    en = client.get("/notifications?lang=en").get_data(as_text=True)
+    assert "Draft the amounts (FP-2025-000011)" in en and "拟定核定量" not in en
