@@ -85,7 +85,8 @@ def calendar_load(year: int):
         result = calendar_service.load_year(year=year, days=_parse_days(text), actor_id=actor().id)
     except ValidationFailed as exc:
         db.session.rollback()
-        return _render_calendar(year, pasted=text, errors=exc.fields or {}, status=422)
+        return _render_calendar(year, pasted=text, errors=exc.localized_fields() or {},
+                                status=422)
     db.session.commit()
     flash(
         _("Calendar %(year)s loaded: %(days)s days; %(n)s provisional deadlines recomputed.",
@@ -126,7 +127,7 @@ def attainment_save():
                               water=form["water"], actor_id=actor().id)
     except DomainError as exc:
         db.session.rollback()
-        errors = exc.fields or {"region_code": [exc.message]}
+        errors = exc.localized_fields() or {"region_code": [exc.localized()]}
         return _render_attainment(year, form=form, errors=errors, status=422)
     db.session.commit()
     flash(_("Attainment of %(code)s in %(year)s saved.", code=form["region_code"], year=year),

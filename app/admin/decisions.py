@@ -6,6 +6,7 @@ Registers its rules on `app.admin.views.bp` when imported (the last lines of vie
 from __future__ import annotations
 
 from flask import Response, jsonify, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from app import engine
 from app.admin.views import bp
@@ -19,7 +20,7 @@ MAX_XML_CHARS = 2 * 1024 * 1024
 def _file(name: str) -> str:
     files = engine.current_dmn_files()
     if name not in files:
-        raise NotFound(f"决策文件“{name}”不存在")
+        raise NotFound(_l("决策文件“%(name)s”不存在", name=name))
     return files[name]
 
 
@@ -45,10 +46,10 @@ def xml(name: str):
 def deploy(name: str):
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise BadRequest("请求体应为 JSON 对象")
+        raise BadRequest(_l("请求体应为 JSON 对象"))
     text, comment = payload.get("xml"), payload.get("comment")
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_XML_CHARS:
-        raise ValidationFailed("缺少决策表 XML", fields={"xml": ["缺少决策表 XML"]})
+        raise ValidationFailed(_l("缺少决策表 XML"), fields={"xml": [_l("缺少决策表 XML")]})
     _file(name)
     infos = engine.deploy_decision(name, text, actor_id=actor().id,
                                    comment=comment if isinstance(comment, str) else None)

@@ -4,6 +4,7 @@ field errors are put back on the form with `add_errors`, so the page re-renders 
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -70,7 +71,7 @@ class UserForm(FlaskForm):
             select(Enterprise.id, Enterprise.name, Enterprise.credit_code).order_by(Enterprise.name)
         )
         self.enterprise_id.choices = none + [
-            SelectChoice(str(i), f"{n}（{c}）") for i, n, c in rows
+            SelectChoice(str(i), _("%(name)s（%(code)s）", name=n, code=c)) for i, n, c in rows
         ]
 
     def service_data(self) -> dict:
@@ -152,20 +153,22 @@ def region_choices(*, counties_only: bool) -> dict:
     groups: dict[str, list[tuple[str, str]]] = {}
     for r in regions:
         if r.level == "county":
-            group = names[r.parent_code] if not r.extra else f"{names[r.parent_code]}（省直管）"
+            group = names[r.parent_code] if not r.extra else _(
+                "%(name)s（省直管）", name=names[r.parent_code])
             if r.parent_code and r.province_code != r.parent_code:
                 group = f"{names[r.province_code]} {group}"
         elif counties_only:
             continue
         else:
             group = names[r.province_code]
-        groups.setdefault(group, []).append((r.code, f"{r.name}（{r.code}）"))
+        groups.setdefault(group, []).append((r.code, _("%(name)s（%(code)s）", name=r.name,
+                                                         code=r.code)))
     return groups
 
 
 def add_errors(form: FlaskForm, exc: DomainError) -> None:
     """Put a service's field errors on the form; other messages become form-level errors."""
-    fields = exc.fields or {}
+    fields = exc.localized_fields() or {}
     for name, messages in fields.items():
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
@@ -173,4 +176,4 @@ def add_errors(form: FlaskForm, exc: DomainError) -> None:
         else:
             form.form_errors.append(f"{name}: {' '.join(messages)}")
     if not fields:
-        form.form_errors.append(exc.message)
+        form.form_errors.append(exc.localized())

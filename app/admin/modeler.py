@@ -21,12 +21,12 @@ MAX_XML_CHARS = 2 * 1024 * 1024
 def _body() -> dict:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise BadRequest("请求体应为 JSON 对象")
+        raise BadRequest(_l("请求体应为 JSON 对象"))
     xml = payload.get("xml")
     if not isinstance(xml, str) or not xml.strip():
-        raise ValidationFailed("缺少流程图 XML", fields={"xml": ["缺少流程图 XML"]})
+        raise ValidationFailed(_l("缺少流程图 XML"), fields={"xml": [_l("缺少流程图 XML")]})
     if len(xml) > MAX_XML_CHARS:
-        raise ValidationFailed("流程图过大", fields={"xml": ["流程图过大"]})
+        raise ValidationFailed(_l("流程图过大"), fields={"xml": [_l("流程图过大")]})
     comment = payload.get("comment")
     return {"xml": xml, "comment": comment if isinstance(comment, str) else None}
 
@@ -89,7 +89,7 @@ def version_xml(key: str, number: int):
 def draft_xml(key: str, draft_id: int):
     row = engine.get_draft(draft_id)
     if row.key != key:
-        raise ValidationFailed("草稿不属于该流程")
+        raise ValidationFailed(_l("草稿不属于该流程"))
     return Response(row.xml, mimetype="application/xml")
 
 

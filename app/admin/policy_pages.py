@@ -64,7 +64,8 @@ def table_save(kind: str):
                value=form["value"], actor_id=actor().id)
     except DomainError as exc:
         db.session.rollback()
-        return _render(kind, form=form, errors=exc.fields or {"value": [exc.message]}, status=422)
+        errors = exc.localized_fields() or {"value": [exc.localized()]}
+        return _render(kind, form=form, errors=errors, status=422)
     db.session.commit()
     flash(_("Saved: %(pollutant)s %(value)s yuan.", pollutant=form["pollutant"],
             value=form["value"]), "success")
@@ -98,7 +99,8 @@ def pilots_save():
                                   enabled=form["enabled"], actor_id=actor().id)
     except DomainError as exc:
         db.session.rollback()
-        return _pilots(form=form, errors=exc.fields or {"region_code": [exc.message]},
+        return _pilots(form=form,
+                       errors=exc.localized_fields() or {"region_code": [exc.localized()]},
                        status=422)
     db.session.commit()
     flash(_("Pilot pollutant setting saved."), "success")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth.models import Region
@@ -22,7 +23,8 @@ _audit = record_policy_change
 def _province(code: str) -> Region:
     region = db.session.get(Region, code)
     if region is None or region.level != "province":
-        raise ValidationFailed("请选择省份", fields={"province_code": [f"不是省级行政区：{code}"]})
+        raise ValidationFailed(
+            _l("请选择省份"), fields={"province_code": [_l("不是省级行政区：%(code)s", code=code)]})
     return region
 
 
@@ -30,15 +32,16 @@ def _amount(raw: str) -> Decimal:
     try:
         value = to_yuan(str(raw).strip())
     except (InvalidOperation, ValueError, TypeError) as exc:
-        raise ValidationFailed("金额无效", fields={"value": ["请输入金额（元）"]}) from exc
+        raise ValidationFailed(_l("金额无效"), fields={"value": [_l("请输入金额（元）")]}) from exc
     if value <= 0:
-        raise ValidationFailed("金额无效", fields={"value": ["金额必须大于零"]})
+        raise ValidationFailed(_l("金额无效"), fields={"value": [_l("金额必须大于零")]})
     return value
 
 
 def _pollutant(name: str) -> str:
     if name not in POLLUTANTS + PILOT_POLLUTANTS:
-        raise ValidationFailed("污染物无效", fields={"pollutant": [f"未知污染物：{name}"]})
+        raise ValidationFailed(_l("污染物无效"),
+                               fields={"pollutant": [_l("未知污染物：%(name)s", name=name)]})
     return name
 
 
@@ -85,7 +88,7 @@ def set_benchmark_price(*, province_code: str, pollutant: str, value: str,
 def set_pilot(*, region_code: str, pollutant: str, enabled: bool, actor_id: int | None) -> None:
     """R2: switch a pilot pollutant on or off for a region; audited."""
     if db.session.get(Region, region_code) is None:
-        raise NotFound(f"行政区划不存在：{region_code}")
+        raise NotFound(_l("行政区划不存在：%(code)s", code=region_code))
     before = policy.allowed_pollutants(region_code=region_code)
     policy.set_pilot_pollutant(region_code=region_code, pollutant=pollutant, enabled=enabled)
     _audit(actor_id=actor_id, table="pilot_pollutant",
