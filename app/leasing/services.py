@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import engine
@@ -26,7 +27,7 @@ from app.common.regions import common_superior
 from app.engine.hooks import register_process, register_script_function
 from app.engine.models import AuditEvent
 from app.engine.types import StartSpec
-from app.errors import RuleViolation, ValidationFailed
+from app.errors import RuleViolation, Text, ValidationFailed
 from app.extensions import db
 from app.ledger import policy as ledger_policy
 from app.ledger import services as ledger
@@ -49,19 +50,18 @@ def assert_not_leased(*, lot_ids: Iterable[int] | None = None, owner: Any = None
             select(RightsLot.id).where(RightsLot.id.in_(list(lot_ids)), RightsLot.temporary)
         ).all()
         if leased:
-            raise RuleViolation(
-                "R31", f"租赁取得的排污权（批次 {', '.join(map(str, leased))}）不得用于削减替代")
+            raise RuleViolation("R31", _l("租赁取得的排污权（批次 %(lots)s）不得用于削减替代",
+                                          lots=", ".join(map(str, leased))))
     if owner is not None and pollutant is not None and tonnes is not None:
         need = to_tonnes(tonnes)
         own = own_tonnes(owner=owner, pollutant=pollutant)
         if own < need:
             leased_part = leased_tonnes(owner=owner, pollutant=pollutant)
-            raise RuleViolation(
-                "R31",
-                f"{pollutant} 自有排污权 {fmt_tonnes(own)} 吨，"
-                f"不足削减替代所需 {fmt_tonnes(need)} 吨；"
-                f"租赁取得的 {fmt_tonnes(leased_part)} 吨不得用于削减替代",
-            )
+            raise RuleViolation("R31", _l(
+                "%(pollutant)s 自有排污权 %(own)s 吨，不足削减替代所需 %(need)s 吨；"
+                "租赁取得的 %(leased)s 吨不得用于削减替代",
+                pollutant=pollutant, own=fmt_tonnes(own), need=fmt_tonnes(need),
+                leased=fmt_tonnes(leased_part)))
 
 
 def _owner_lots(owner: Any, pollutant: str, *, temporary: bool) -> list[RightsLot]:
@@ -85,20 +85,24 @@ def _date(value: Any, field: str) -> date:
     try:
         return value if isinstance(value, date) else date.fromisoformat(str(value))
     except ValueError:
-        raise ValidationFailed("日期格式有误", fields={field: ["应为 YYYY-MM-DD"]}) from None
+        raise ValidationFailed(_l("日期格式有误"),
+                               fields={field: [_l("应为 YYYY-MM-DD")]}) from None
 
 
 def check_term(*, starts_on: date, ends_on: date, today: date | None = None) -> None:
     """R31: at most one year, start and end in the same calendar year, not in the past."""
     today = today or clock.today()
     if ends_on < starts_on:
-        raise ValidationFailed("租赁期限有误", fields={"ends_on": ["租赁终止日不得早于起始日"]})
+        raise ValidationFailed(_l("租赁期限有误"),
+                               fields={"ends_on": [_l("租赁终止日不得早于起始日")]})
     if starts_on < today:
-        raise ValidationFailed("租赁期限有误", fields={"starts_on": ["租赁起始日不得早于今天"]})
+        raise ValidationFailed(_l("租赁期限有误"),
+                               fields={"starts_on": [_l("租赁起始日不得早于今天")]})
     if starts_on.year != ends_on.year:
-        raise RuleViolation("R31", f"租赁期限不得跨年度：{starts_on} 至 {ends_on} 跨越了自然年")
+        raise RuleViolation("R31", _l("租赁期限不得跨年度：%(start)s 至 %(end)s 跨越了自然年",
+                                      start=starts_on, end=ends_on))
     if (ends_on - starts_on).days >= 366:  # same year: never more than a year, kept explicit
-        raise RuleViolation("R31", "租赁期限不得超过 1 年")
+        raise RuleViolation("R31", _l("租赁期限不得超过 1 年"))
 
 
 def _lessor_lots(lessor_id: int, pollutant: str, starts_on: date, ends_on: date
@@ -112,16 +116,17 @@ def _lessor_lots(lessor_id: int, pollutant: str, starts_on: date, ends_on: date
 def check_available(lessor_id: int, amounts: dict[str, str], starts_on: date, ends_on: date
                     ) -> None:
     """R31, R37: the lessor holds enough own rights (not leased-in ones) valid over the term."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Text]] = {}
     for pollutant, tonnes in amounts.items():
         have = sum((lot.balance for lot in _lessor_lots(lessor_id, pollutant, starts_on,
                                                          ends_on)), Decimal(0))
         if have < Decimal(tonnes):
-            errors[f"amounts.{pollutant}"] = [
-                f"出租方在租赁期内可出租的自有 {pollutant} 排污权为 {fmt_tonnes(have)} 吨，"
-                f"不足 {tonnes} 吨（租入的排污权不得转租）"]
+            errors[f"amounts.{pollutant}"] = [_l(
+                "出租方在租赁期内可出租的自有 %(pollutant)s 排污权为 %(have)s 吨，"
+                "不足 %(tonnes)s 吨（租入的排污权不得转租）",
+                pollutant=pollutant, have=fmt_tonnes(have), tonnes=tonnes)]
     if errors:
-        raise ValidationFailed("出租方排污权不足", fields=errors)
+        raise ValidationFailed(_l("出租方排污权不足"), fields=errors)
 
 
 def prepare_start(data: dict, actor) -> StartSpec:
@@ -135,15 +140,15 @@ def prepare_start(data: dict, actor) -> StartSpec:
     except (TypeError, ValueError):
         lessor = None
     if lessor is None:
-        raise ValidationFailed("缺少出租方", fields={"lessor": ["出租方不存在"]})
+        raise ValidationFailed(_l("缺少出租方"), fields={"lessor": [_l("出租方不存在")]})
     try:
         lessee = db.session.get(Enterprise, int(data.get("lessee")))
     except (TypeError, ValueError):
         lessee = None
     if lessee is None:
-        raise ValidationFailed("承租方不存在", fields={"lessee": ["请填写承租方企业编号"]})
+        raise ValidationFailed(_l("承租方不存在"), fields={"lessee": [_l("请填写承租方企业编号")]})
     if lessee.id == lessor.id:
-        raise ValidationFailed("承租方有误", fields={"lessee": ["不能租给本单位"]})
+        raise ValidationFailed(_l("承租方有误"), fields={"lessee": [_l("不能租给本单位")]})
     starts_on = _date(data.get("starts_on"), "starts_on")
     ends_on = _date(data.get("ends_on"), "ends_on")
     check_term(starts_on=starts_on, ends_on=ends_on)
@@ -156,8 +161,8 @@ def prepare_start(data: dict, actor) -> StartSpec:
         try:
             price = str(Decimal(str(price)).quantize(Decimal("0.01")))
         except ArithmeticError:
-            raise ValidationFailed("价格有误", fields={"price_per_tonne": ["不是有效金额"]}) \
-                from None
+            raise ValidationFailed(_l("价格有误"),
+                                   fields={"price_per_tonne": [_l("不是有效金额")]}) from None
     superior = common_superior(lessor.region_code, lessee.region_code)  # R32 (R9: same province)
     region = lessor.region_code  # a cross-region lease's approval goes to `superior` (R32)
     # R31: rights move at 00:00 of the first day and return at 24:00 of the last day
