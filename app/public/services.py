@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, func, literal, select
 from sqlalchemy.orm import aliased
 
@@ -17,7 +18,7 @@ from app.auth.models import Bureau, Enterprise, Region
 from app.common import clock
 from app.common.paging import Page
 from app.engine.models import ProcessInstance
-from app.errors import ValidationFailed
+from app.errors import Text, ValidationFailed
 from app.extensions import db
 from app.ledger import services as ledger
 from app.ledger.models import PILOT_POLLUTANTS, POLLUTANTS, ReserveAccount, RightsLot
@@ -84,25 +85,25 @@ class ReserveBalance:
 
 def parse_filters(args: Mapping) -> Filters:
     """Filters from query arguments; 422 (ValidationFailed) naming each bad field."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Text]] = {}
     q = str(args.get("q") or "").strip()[:Q_MAX]
     region = str(args.get("region") or "").strip() or None
     if region and db.session.get(Region, region) is None:
-        errors["region"] = [f"未知的行政区划代码：{region}"]
+        errors["region"] = [_l("未知的行政区划代码：%(code)s", code=region)]
     pollutant = str(args.get("pollutant") or "").strip() or None
     if pollutant and pollutant not in POLLUTANTS + PILOT_POLLUTANTS:
-        errors["pollutant"] = [f"未知的污染物：{pollutant}"]
+        errors["pollutant"] = [_l("未知的污染物：%(name)s", name=pollutant)]
     days = {}
     for name in ("date_from", "date_to"):
         raw = str(args.get(name) or "").strip()
         try:
             days[name] = date.fromisoformat(raw) if raw else None
         except ValueError:
-            errors[name] = ["日期格式应为 YYYY-MM-DD"]
+            errors[name] = [_l("日期格式应为 YYYY-MM-DD")]
     if days.get("date_from") and days.get("date_to") and days["date_from"] > days["date_to"]:
-        errors["date_to"] = ["结束日期不能早于开始日期"]
+        errors["date_to"] = [_l("结束日期不能早于开始日期")]
     if errors:
-        raise ValidationFailed("查询条件有误", fields=errors)
+        raise ValidationFailed(_l("查询条件有误"), fields=errors)
     return Filters(q=q, region=region, pollutant=pollutant,
                    date_from=days.get("date_from"), date_to=days.get("date_to"))
 

@@ -20,7 +20,7 @@ def _list(template: str, lister, *, tab: str):
     try:
         filters = services.parse_filters(request.args)
     except ValidationFailed as exc:
-        filters, errors = services.Filters(), exc.fields or {}
+        filters, errors = services.Filters(), exc.localized_fields() or {}
     page, per_page = services.page_numbers(request.args)
     result = lister(filters=filters, page=page, per_page=per_page)
     return render_template(
