@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask_babel import lazy_gettext as _l
 
 from app.api import bp
 from app.api.auth import load_body
@@ -30,7 +31,7 @@ def page_args() -> tuple[int, int]:
         page = int(request.args.get("page", 1))
         per_page = int(request.args.get("per_page", 50))
     except ValueError as exc:
-        raise BadRequest("page 与 per_page 应为整数") from exc
+        raise BadRequest(_l("page 与 per_page 应为整数")) from exc
     return max(page, 1), min(max(per_page, 1), 200)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from flask import jsonify, request
+from flask_babel import lazy_gettext as _l
 
 from app import engine
 from app.api import bp
@@ -86,7 +87,7 @@ def latest_draft(key: str):
     """
     row = engine.latest_draft(key)
     if row is None:
-        raise NotFound(f"流程“{key}”没有草稿")
+        raise NotFound(_l("流程“%(key)s”没有草稿", key=key))
     return jsonify(DraftSchema().dump(row))
 
 
@@ -174,8 +175,8 @@ def diff_versions(key: str):
     """
     base, other = request.args.get("base", type=int), request.args.get("other", type=int)
     if base is None or other is None:
-        raise ValidationFailed("请指定要比较的两个版本",
-                               fields={"base" if base is None else "other": ["必须为版本号"]})
+        raise ValidationFailed(_l("请指定要比较的两个版本"),
+                               fields={"base" if base is None else "other": [_l("必须为版本号")]})
     return jsonify(VersionDiffSchema().dump(asdict(engine.diff_versions(key, base, other))))
 
 

@@ -6,6 +6,7 @@ import base64
 import binascii
 
 from flask import jsonify, request, send_file, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.allocation import attachments
@@ -65,10 +66,10 @@ def list_fee_notices():
     try:
         enterprise_id = int(raw) if raw not in (None, "") else None
     except ValueError as exc:
-        raise BadRequest("enterprise_id 应为整数") from exc
+        raise BadRequest(_l("enterprise_id 应为整数")) from exc
     status = request.args.get("status") or None
     if status not in (None, "unpaid", "paid"):
-        raise ValidationFailed("status 有误", fields={"status": ["应为 unpaid 或 paid"]})
+        raise ValidationFailed(_l("status 有误"), fields={"status": [_l("应为 unpaid 或 paid")]})
     page, per_page = page_args()
     query = allocation.notices_query(user=actor(), enterprise_id=enterprise_id, status=status)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
@@ -126,14 +127,14 @@ def _upload() -> tuple[str, bytes]:
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
-            raise ValidationFailed("缺少附件", fields={"file": ["请以 file 字段上传附件"]})
+            raise ValidationFailed(_l("缺少附件"), fields={"file": [_l("请以 file 字段上传附件")]})
         return upload.filename or "", upload.read()
     body = load_body(AttachmentUploadSchema())
     try:
         content = base64.b64decode(body["content_base64"], validate=True)
     except (binascii.Error, ValueError) as exc:
         raise ValidationFailed(
-            "附件内容有误", fields={"content_base64": ["不是有效的 base64"]}
+            _l("附件内容有误"), fields={"content_base64": [_l("不是有效的 base64")]}
         ) from exc
     return body["filename"], content
 
@@ -167,9 +168,9 @@ def upload_attachment(instance_id: int):
     inst = inbox.get_instance(user=user, instance_id=instance_id)
     own_unit = user.has_role("enterprise") and inst.enterprise_id == user.enterprise_id
     if not (own_unit or user.has_role("handler", "reviewer", "approver", "admin")):
-        raise Forbidden("您无权向该件上传附件")
+        raise Forbidden(_l("您无权向该件上传附件"))
     if inst.status != "running":
-        raise Conflict("流程实例已结束，不能再上传附件")
+        raise Conflict(_l("流程实例已结束，不能再上传附件"))
     filename, content = _upload()
     row = attachments.store(instance_id=inst.id, filename=filename, content=content,
                             uploaded_by=user.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import g, jsonify, request
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError
 
 from app.api import bp
@@ -17,12 +18,12 @@ def load_body(schema: Schema, *, partial: bool = False) -> dict:
     """The request's JSON object loaded by `schema`: 400 when malformed, 422 with fields."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise BadRequest("请求体应为 JSON 对象")
+        raise BadRequest(_l("请求体应为 JSON 对象"))
     try:
         return schema.load(payload, partial=partial)
     except ValidationError as err:
         fields = {k: v if isinstance(v, list) else [str(v)] for k, v in err.messages.items()}
-        raise ValidationFailed("请求数据有误", fields=fields) from err
+        raise ValidationFailed(_l("请求数据有误"), fields=fields) from err
 
 
 @bp.post("/auth/token")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import jsonify
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.api import bp
@@ -58,7 +59,7 @@ def get_calendar_year(year: int):
         200: {content: {application/json: {schema: CalendarYearSchema}}}
     """
     if not 1900 <= year <= 9999:
-        raise NotFound(f"年份无效：{year}")
+        raise NotFound(_l("年份无效：%(year)s", year=year))
     summary = calendar_service.year_summary(year=year)
     loaded = calendar_service.loaded_year(year)
     rows = db.session.scalars(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from flask import jsonify
+from flask_babel import lazy_gettext as _l
 
 from app import engine
 from app.api import bp
@@ -48,7 +49,7 @@ def get_incident(instance_id: int):
     """
     found = engine.incidents(instance_id=instance_id)
     if not found:
-        raise NotFound("该流程实例没有待处理的故障")
+        raise NotFound(_l("该流程实例没有待处理的故障"))
     return jsonify(IncidentSchema().dump(asdict(found[0])))
 
 

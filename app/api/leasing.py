@@ -3,6 +3,7 @@ reduction substitution (R31, R18). Leases themselves run as the `lease` process.
 from __future__ import annotations
 
 from flask import jsonify
+from flask_babel import lazy_gettext as _l
 
 from app.api import bp
 from app.api.ledger import load_json
@@ -33,10 +34,10 @@ def substitution_check():
     user = actor()
     enterprise = db.session.get(Enterprise, body["enterprise_id"])
     if enterprise is None:
-        raise NotFound(f"企业不存在：{body['enterprise_id']}")
+        raise NotFound(_l("企业不存在：%(id)s", id=body["enterprise_id"]))
     own_unit = user.has_role("enterprise") and user.enterprise_id == enterprise.id
     if not own_unit and not in_jurisdiction(user, enterprise.region_code):
-        raise Forbidden("无权查看该企业的排污权")
+        raise Forbidden(_l("无权查看该企业的排污权"))
     owner = f"enterprise:{enterprise.id}"
     for pollutant, tonnes in body["amounts"].items():
         services.assert_not_leased(owner=owner, pollutant=pollutant, tonnes=tonnes)

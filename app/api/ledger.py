@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import jsonify, request
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError
 
 from app.api import bp
@@ -38,11 +39,11 @@ def load_json(schema: Schema) -> dict:
     """The request's JSON object loaded by `schema`: 400 when malformed, 422 with fields."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise BadRequest("请求体应为 JSON 对象")
+        raise BadRequest(_l("请求体应为 JSON 对象"))
     try:
         return schema.load(payload)
     except ValidationError as err:
-        raise ValidationFailed("请求数据有误", fields=_flatten(err.messages)) from err
+        raise ValidationFailed(_l("请求数据有误"), fields=_flatten(err.messages)) from err
 
 
 def _lot_out(lot: RightsLot) -> dict:
@@ -131,9 +132,9 @@ def reserve_balances(region_code: str):
         404: {description: no such region}
     """
     if db.session.get(Region, region_code) is None:
-        raise NotFound(f"行政区划不存在：{region_code}")
+        raise NotFound(_l("行政区划不存在：%(code)s", code=region_code))
     if not in_jurisdiction(actor(), region_code):
-        raise Forbidden("无权查看该地区的储备")
+        raise Forbidden(_l("无权查看该地区的储备"))
     owner = services.Owner("reserve", region_code=region_code)
     return jsonify(
         ReserveBalancesSchema().dump(
@@ -193,5 +194,5 @@ def get_attainment(region_code: str, year: int):
     """
     row = policy.attainment(region_code=region_code, year=year)
     if row is None:
-        raise NotFound(f"未录入 {region_code} {year} 年的达标情况")
+        raise NotFound(_l("未录入 %(code)s %(year)s 年的达标情况", code=region_code, year=year))
     return jsonify(AttainmentSchema().dump(_attainment_out(row)))

@@ -3,6 +3,8 @@ deploying a new version, starting, reading, messaging and cancelling instances."
 from __future__ import annotations
 
 from flask import Response, jsonify, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import engine
@@ -82,7 +84,7 @@ def list_versions(key: str):
     """
     rows = _versions(key)
     if not rows:
-        raise NotFound(f"流程“{key}”尚未部署")
+        raise NotFound(_l("流程“%(key)s”尚未部署", key=key))
     return jsonify(ProcessVersionSchema(many=True).dump(rows))
 
 
@@ -105,7 +107,7 @@ def version_bpmn(key: str, number: int):
         select(ProcessVersion).where(ProcessVersion.key == key, ProcessVersion.version == number)
     )
     if row is None:
-        raise NotFound(f"流程“{key}”没有第 {number} 版")
+        raise NotFound(_l("流程“%(key)s”没有第 %(number)s 版", key=key, number=number))
     return Response(row.bpmn_xml, mimetype="application/xml")
 
 
@@ -131,22 +133,26 @@ def deploy_version(key: str):
         422: {description: "invalid diagram: message and `fields` name the line and reason"}
     """
     if request.mimetype not in ("application/xml", "text/xml"):
-        return _error(415, "unsupported_media_type", "请以 Content-Type: application/xml 提交 BPMN")
+        return _error(415, "unsupported_media_type",
+                      _("请以 Content-Type: application/xml 提交 BPMN"))
     if (request.content_length or 0) > MAX_BPMN_BYTES:
-        return _error(413, "payload_too_large", f"BPMN 文件不得超过 {MAX_BPMN_BYTES // 1024} KB")
+        return _error(413, "payload_too_large",
+                      _("BPMN 文件不得超过 %(kb)s KB", kb=MAX_BPMN_BYTES // 1024))
     xml = request.get_data(cache=False)
     if len(xml) > MAX_BPMN_BYTES:
-        return _error(413, "payload_too_large", f"BPMN 文件不得超过 {MAX_BPMN_BYTES // 1024} KB")
+        return _error(413, "payload_too_large",
+                      _("BPMN 文件不得超过 %(kb)s KB", kb=MAX_BPMN_BYTES // 1024))
     if not xml.strip():
-        raise BadRequest("请求体为空")
+        raise BadRequest(_l("请求体为空"))
     versions = engine.deploy({f"{key}.bpmn": xml}, actor_id=actor().id,
                              comment="deployed through the API")
     mine = [v for v in versions if v.key == key]
     if not mine:  # raising rolls the deploy back: nothing of it is stored
-        found = "、".join(v.key for v in versions) or "无"
+        found = _(", ").join(v.key for v in versions) or _("无")
         raise ValidationFailed(
-            f"URL 中的流程标识“{key}”与 BPMN 中的流程 id（{found}）不一致",
-            fields={"key": [f"BPMN 中的流程 id 为 {found}"]},
+            _l("URL 中的流程标识“%(key)s”与 BPMN 中的流程 id（%(found)s）不一致", key=key,
+               found=found),
+            fields={"key": [_l("BPMN 中的流程 id 为 %(found)s", found=found)]},
         )
     db.session.commit()
     version = mine[0]

@@ -3,6 +3,7 @@ the expiry sweep and the 60-day reminders (R37)."""
 from __future__ import annotations
 
 from flask import jsonify
+from flask_babel import lazy_gettext as _l
 
 from app.api import bp
 from app.api.admin import page_args
@@ -29,9 +30,9 @@ from app.reserve.services import parse_amounts
 def _region(region_code: str) -> Region:
     region = db.session.get(Region, region_code)
     if region is None:
-        raise NotFound(f"行政区划不存在：{region_code}")
+        raise NotFound(_l("行政区划不存在：%(code)s", code=region_code))
     if not in_jurisdiction(actor(), region_code):
-        raise Forbidden("无权查看该地区的储备")
+        raise Forbidden(_l("无权查看该地区的储备"))
     return region
 
 
@@ -95,7 +96,7 @@ def reserve_sale(region_code: str):
     body = load_json(ReserveSaleInSchema())
     enterprise = db.session.get(Enterprise, body["enterprise_id"])
     if enterprise is None:
-        raise NotFound(f"企业不存在：{body['enterprise_id']}")
+        raise NotFound(_l("企业不存在：%(id)s", id=body["enterprise_id"]))
     amounts = parse_amounts(body["amounts"], region_code=region_code)
     result = services.sell_from_reserve(
         region_code=region_code, enterprise_id=enterprise.id, amounts=amounts,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from flask import jsonify, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.api import bp
@@ -75,9 +76,9 @@ def _filter_args() -> tuple[str, queries.TaskFilter]:
     view = request.args.get("view", "todo")
     sort = request.args.get("sort", queries.DEFAULT_SORT)
     if view not in queries.VIEWS:
-        raise BadRequest("view 应为 todo 或 done")
+        raise BadRequest(_l("view 应为 todo 或 done"))
     if sort not in queries.SORTS:
-        raise BadRequest("sort 应为 due、priority 或 created")
+        raise BadRequest(_l("sort 应为 due、priority 或 created"))
     overdue = request.args.get("overdue", "").lower() in ("1", "true", "yes")
     return view, queries.TaskFilter(
         process=request.args.get("process") or None, overdue=overdue,

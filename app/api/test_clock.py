@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from flask import current_app, jsonify, request
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from app.api import bp
@@ -21,7 +22,7 @@ from app.extensions import db
 
 def _require_test_mode() -> None:
     if not current_app.config.get("ERFLOW_TEST_CLOCK"):
-        raise NotFound("未找到")
+        raise NotFound(_l("未找到"))
 
 
 def _clock_body() -> dict:
@@ -63,14 +64,15 @@ def test_clock_put():
     _require_test_mode()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise BadRequest("请求体须为 JSON 对象")
+        raise BadRequest(_l("请求体须为 JSON 对象"))
     try:
         value = ClockSchema().load(body)["now"].astimezone(UTC)
     except ValidationError as exc:
-        raise ValidationFailed("时间格式有误", fields=exc.normalized_messages()) from exc
+        raise ValidationFailed(_l("时间格式有误"), fields=exc.normalized_messages()) from exc
     row = db.session.get(TestClock, 1)
     if row is not None and value < row.now:
-        raise Conflict(f"测试时钟只能向前拨：当前为 {clock.local(row.now).isoformat()}")
+        raise Conflict(_l("测试时钟只能向前拨：当前为 %(now)s",
+                          now=clock.local(row.now).isoformat()))
     if row is None:
         db.session.add(TestClock(id=1, now=value))
     else:
