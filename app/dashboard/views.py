@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.auth.access import in_jurisdiction, page_auth, subtree_codes
@@ -21,7 +22,7 @@ def index():
     region = request.args.get("region") or None
     if region is not None:
         if not in_jurisdiction(current_user, region):  # R7: only within one's own jurisdiction
-            raise NotFound("地区不存在或不在管辖范围内")
+            raise NotFound(_l("地区不存在或不在管辖范围内"))
         regions = subtree_codes(region)
     else:
         regions = queries.scope(current_user)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth.models import Enterprise, User
@@ -47,14 +48,14 @@ def latest_decision(*, user: User, instance_id: int) -> DecisionDocument:
     (R7) or nothing has been decided yet."""
     inst = db.session.get(ProcessInstance, instance_id)
     if inst is None or not can_view_instance(user, inst):
-        raise NotFound("申请不存在")
+        raise NotFound(_l("申请不存在"))
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.instance_id == inst.id,
                                  AuditEvent.action == "task_completed")
         .order_by(AuditEvent.at, AuditEvent.id)).all()
     decided = [e for e in events if is_bureau_decision(e.detail)]
     if not decided:
-        raise NotFound("该申请尚无审查决定")
+        raise NotFound(_l("该申请尚无审查决定"))
     seq, event = len(decided), decided[-1]  # the n-th decision of the application: -JD0n
     task = db.session.get(HumanTask, event.task_id) if event.task_id else None
     # the deciding bureau: the task's own region (a common superior for cross-region approval)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth.enterprises import get_visible_enterprise
@@ -50,7 +51,7 @@ def visible_enterprise(*, user: User, enterprise_id: int) -> Enterprise:
     try:
         return get_visible_enterprise(user=user, enterprise_id=enterprise_id)
     except Forbidden:
-        raise NotFound("排污单位不存在") from None
+        raise NotFound(_l("排污单位不存在")) from None
 
 
 def _causes(lots: list[RightsLot]) -> dict[int, str]:

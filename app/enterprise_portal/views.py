@@ -4,6 +4,7 @@ unit in their jurisdiction), and the printable review decision."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.auth.access import page_auth
@@ -27,7 +28,7 @@ def index():
 def my_holdings():
     """R37: the unit's balances per pollutant and its lots (expiring and leased-in marked)."""
     if not current_user.enterprise_id:
-        raise NotFound("您的账号未关联排污单位")
+        raise NotFound(_l("您的账号未关联排污单位"))
     enterprise = holdings.visible_enterprise(user=current_user,
                                              enterprise_id=current_user.enterprise_id)
     return render_template("enterprise_portal/holdings.html",
