@@ -23,7 +23,7 @@ help:
 	@echo "make serve-prod   gunicorn (sync workers) + 2 timer workers + PostgreSQL (DATABASE_URL, else a throwaway demo cluster)"
 	@echo "make test         set up (incl. Debian packages), ruff, pytest on SQLite and PostgreSQL, browser tests"
 	@echo "make install      venv + requirements, npm ci, vendor assets, compiled translations"
-	@echo "make system-deps  apt-get install postgresql chromium chromium-driver fonts-noto-cjk when absent"
+	@echo "make system-deps  apt-get install postgresql chromium chromium-driver fonts-noto-cjk, Pango (PDF) when absent"
 	@echo "make migration m=\"what changed\"   autogenerate an Alembic revision from the models (review it!)"
 	@echo "make lint | bench | clean"
 

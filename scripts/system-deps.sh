@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian packages `make test` needs, only those absent: PostgreSQL server (tests start their own
-# cluster in a temp dir), Chromium + driver (browser tests), CJK fonts (Chinese screenshots), node/npm when missing.
+# cluster in a temp dir), Chromium + driver (browser tests), CJK fonts (Chinese screenshots and PDFs), Pango and
+# HarfBuzz's subsetter (WeasyPrint's PDF output of the printable documents), node/npm when missing.
 set -euo pipefail
 
-want=(postgresql chromium chromium-driver fonts-noto-cjk)
+want=(postgresql chromium chromium-driver fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 command -v npm >/dev/null 2>&1 || want+=(nodejs npm)
 
 missing=()

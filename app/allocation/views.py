@@ -15,6 +15,7 @@ from app.auth.models import Enterprise
 from app.common import clock
 from app.errors import Conflict, Forbidden, NotFound, RuleViolation, ValidationFailed
 from app.extensions import db
+from app.public import pdf
 
 bp = Blueprint("allocation", __name__, template_folder="templates", url_prefix="/allocation")
 
@@ -32,14 +33,17 @@ def fee_notices():
                            now=clock.now())
 
 
-@bp.get("/fee-notices/<int:notice_id>")
+@bp.get("/fee-notices/<int:notice_id>", defaults={"as_pdf": False})
+@bp.get("/fee-notices/<int:notice_id>.pdf", defaults={"as_pdf": True}, endpoint="fee_notice_pdf")
 @page_auth()
-def fee_notice(notice_id: int):
-    """The printable notice: bureau, document number, unit, lines, amount and deadline."""
+def fee_notice(notice_id: int, as_pdf: bool):
+    """The printable notice: bureau, document number, unit, lines, amount and deadline (as a page
+    or a PDF, R7 either way)."""
     notice = services.get_notice(user=actor(), notice_id=notice_id)
     enterprise = db.session.get(Enterprise, notice.enterprise_id)
-    return render_template("allocation/fee_notice.html", notice=notice, enterprise=enterprise,
-                           now=clock.now(), may_confirm=_may_confirm(notice))
+    return pdf.document("allocation/fee_notice.html", as_pdf=as_pdf, filename=notice.number,
+                        notice=notice, enterprise=enterprise, now=clock.now(),
+                        may_confirm=_may_confirm(notice))
 
 
 def _may_confirm(notice) -> bool:

@@ -11,6 +11,7 @@ from app.auth.access import page_auth
 from app.auth.models import BUREAU_ROLES
 from app.enterprise_portal import documents, holdings, queries
 from app.errors import NotFound
+from app.public import pdf
 
 bp = Blueprint("enterprise_portal", __name__, template_folder="templates")
 
@@ -45,9 +46,13 @@ def enterprise_holdings(enterprise_id: int):
                            holdings=holdings.of_enterprise(enterprise), own=own)
 
 
-@bp.get("/documents/decisions/<int:instance_id>")
+@bp.get("/documents/decisions/<int:instance_id>", defaults={"as_pdf": False})
+@bp.get("/documents/decisions/<int:instance_id>.pdf", defaults={"as_pdf": True},
+        endpoint="decision_pdf")
 @page_auth()
-def decision(instance_id: int):
-    """The printable review decision of an application (enterprise, starter or bureau, R7)."""
+def decision(instance_id: int, as_pdf: bool):
+    """The printable review decision of an application (enterprise, starter or bureau, R7), as a
+    page or a PDF."""
     doc = documents.latest_decision(user=current_user, instance_id=instance_id)
-    return render_template("enterprise_portal/decision.html", doc=doc)
+    return pdf.document("enterprise_portal/decision.html", as_pdf=as_pdf, filename=doc.number,
+                        doc=doc)
