@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -48,7 +49,7 @@ def _source(decision_id: str) -> tuple[str, str]:
         xml = path.read_text(encoding="utf-8")
         if _defines(xml, decision_id):
             return path.name, xml
-    raise NotFound(f"决策表“{decision_id}”不存在")
+    raise NotFound(_l("决策表“%(id)s”不存在", id=decision_id))
 
 
 def _engine(decision_id: str) -> DMNEngine:
@@ -62,7 +63,8 @@ def _engine(decision_id: str) -> DMNEngine:
         try:
             found = parser.get_engine(decision_id, doc.root)
         except (ValidationException, SpiffWorkflowException) as exc:
-            raise NotFound(f"决策表“{decision_id}”无法解析：{exc}") from exc
+            raise NotFound(_l("决策表“%(id)s”无法解析：%(error)s", id=decision_id,
+                              error=exc)) from exc
         _engines[key] = found
     return found
 

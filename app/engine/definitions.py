@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -113,7 +114,7 @@ def save_form_file(
 ) -> FormDefinition:
     """Store a new version of a form file; the inbox and deploy read it from now on."""
     if not safe_form_file(filename):
-        raise ValidationFailed("表单文件名无效", fields={"filename": ["表单文件名无效"]})
+        raise ValidationFailed(_l("表单文件名无效"), fields={"filename": [_l("表单文件名无效")]})
     text = json.dumps(content, ensure_ascii=False, indent=2) + "\n"
     number = (
         db.session.scalar(
@@ -163,5 +164,5 @@ def latest_draft(key: str) -> ProcessDraft | None:
 def get_draft(draft_id: int) -> ProcessDraft:
     row = db.session.get(ProcessDraft, draft_id)
     if row is None:
-        raise NotFound("草稿不存在")
+        raise NotFound(_l("草稿不存在"))
     return row

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -54,13 +56,16 @@ def parse_xml(name: str, content: str | bytes) -> _Doc:
     """Parse one file safely; refuse DTDs outright (nothing legitimate in BPMN/DMN needs one)."""
     raw = content.encode("utf-8") if isinstance(content, str) else content
     if len(raw) > MAX_FILE_BYTES:
-        raise DeployError(f"文件过大（超过 {MAX_FILE_BYTES // 1024 // 1024} MB）", file=name)
+        raise DeployError(_l("文件过大（超过 %(mb)s MB）", mb=MAX_FILE_BYTES // 1024 // 1024),
+                          file=name)
     if b"<!DOCTYPE" in raw.upper() or b"<!ENTITY" in raw.upper():
-        raise DeployError("不允许包含 DOCTYPE/ENTITY 声明", file=name, line=_line_of(raw, b"<!"))
+        raise DeployError(_l("不允许包含 DOCTYPE/ENTITY 声明"), file=name,
+                          line=_line_of(raw, b"<!"))
     try:
         root = etree.fromstring(raw, _safe_parser())
     except etree.XMLSyntaxError as exc:
-        raise DeployError(f"XML 格式错误：{exc.msg}", file=name, line=exc.lineno) from exc
+        raise DeployError(_l("XML 格式错误：%(error)s", error=exc.msg), file=name,
+                          line=exc.lineno) from exc
     kind = "dmn" if name.lower().endswith(".dmn") else "bpmn"
     return _Doc(name, raw.decode("utf-8"), root, kind)
 
@@ -87,7 +92,7 @@ def _refuse(docs: list[_Doc], exc: Exception) -> DeployError:
     line = getattr(exc, "line_number", None) or line
     reason = str(exc.args[0]) if exc.args else str(exc)
     return DeployError(
-        f"流程定义无效：{reason}",
+        _l("流程定义无效：%(reason)s", reason=reason),
         file=file,
         line=int(line) if line else None,
         element_id=element_id,
@@ -121,14 +126,15 @@ def _check_semantics(doc: _Doc) -> None:
         lane = lanes.get(tid)
         if not lane:
             raise DeployError(
-                "用户任务必须位于一个角色泳道中",
+                _l("用户任务必须位于一个角色泳道中"),
                 file=doc.name,
                 line=task.sourceline,
                 element_id=tid,
             )
         if lane not in roles:
             raise DeployError(
-                f"泳道“{lane}”不是已知角色（{'、'.join(sorted(roles))}）",
+                _l("泳道“%(lane)s”不是已知角色（%(roles)s）", lane=lane,
+                   roles=_(", ").join(sorted(roles))),
                 file=doc.name,
                 line=task.sourceline,
                 element_id=tid,
@@ -146,7 +152,7 @@ def _check_semantics(doc: _Doc) -> None:
                 or not definitions.form_exists(value)  # DB version first, else forms/
             ):
                 raise DeployError(
-                    f"表单文件“{value}”不存在于表单目录",
+                    _l("表单文件“%(name)s”不存在于表单目录", name=value),
                     file=doc.name,
                     line=prop.sourceline,
                     element_id=tid,
@@ -161,7 +167,7 @@ def _compile(doc: _Doc, source: str, mode: str, line: int | None, owner) -> None
     except SyntaxError as exc:
         offset = (exc.lineno or 1) - 1
         raise DeployError(
-            f"脚本/表达式无法编译：{exc.msg}",
+            _l("脚本/表达式无法编译：%(error)s", error=exc.msg),
             file=doc.name,
             line=(line or 0) + offset or None,
             element_id=owner.get("id") if owner is not None else None,
@@ -208,11 +214,11 @@ def deploy_files(
     """Parse and check every file, then store a version for each process whose content changed.
     With `dry_run`, run every check and store nothing (the modeler's "validate")."""
     if not files:
-        raise DeployError("没有可部署的文件")
+        raise DeployError(_l("没有可部署的文件"))
     docs = []
     for name, content in sorted(files.items()):
         if not name.lower().endswith((".bpmn", ".dmn")):
-            raise DeployError("只接受 .bpmn 与 .dmn 文件", file=name)
+            raise DeployError(_l("只接受 .bpmn 与 .dmn 文件"), file=name)
         docs.append(parse_xml(Path(name).name, content))
     bpmn_docs = [d for d in docs if d.kind == "bpmn"]
     defined = {pid: d for d in bpmn_docs for pid, _, _ in _process_ids(d)}
@@ -229,7 +235,8 @@ def deploy_files(
                 continue
             row = latest(called)
             if row is None:
-                raise DeployError(f"调用的流程“{called}”不存在", file=doc.name, line=line)
+                raise DeployError(_l("调用的流程“%(key)s”不存在", key=called), file=doc.name,
+                                  line=line)
             stored = parse_xml(f"{called}.bpmn", row.bpmn_xml)
             extra.append(stored)
             defined[called] = stored
@@ -275,7 +282,8 @@ def deploy_files(
             for d in used:
                 for ref in _decision_refs(d):
                     if ref not in dmn_by_decision:
-                        raise DeployError(f"业务规则引用的决策“{ref}”不存在", file=d.name)
+                        raise DeployError(_l("业务规则引用的决策“%(id)s”不存在", id=ref),
+                                          file=d.name)
                     dmn_docs[dmn_by_decision[ref].name] = dmn_by_decision[ref].text
             # a table a process's hooks evaluate (not referenced by a business-rule task) travels
             # with that process when its file is named <process key>_*.dmn (e.g. R11's

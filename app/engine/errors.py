@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from app.errors import ValidationFailed
+from flask_babel import lazy_gettext as _l
+
+from app.errors import Text, ValidationFailed, source_text
 
 
 class DeployError(ValidationFailed):
@@ -11,19 +13,20 @@ class DeployError(ValidationFailed):
 
     def __init__(
         self,
-        reason: str,
+        reason: Text,
         *,
         file: str | None = None,
         line: int | None = None,
         element_id: str | None = None,
     ):
-        where = file or ""
+        where: Text = file or ""
         if line:
-            where += f" 第 {line} 行"
+            where = _l("%(where)s 第 %(line)s 行", where=where, line=line)
         if element_id:
-            where += f"（元素 {element_id}）"
-        message = f"{where}：{reason}" if where else reason
-        fields: dict[str, list[str]] = {"reason": [reason]}
+            where = _l("%(where)s（元素 %(element)s）", where=where, element=element_id)
+        located = bool(file or line or element_id)
+        message = _l("%(where)s：%(reason)s", where=where, reason=reason) if located else reason
+        fields: dict[str, list[Text]] = {"reason": [reason]}
         if file:
             fields["file"] = [file]
         if line:
@@ -31,4 +34,5 @@ class DeployError(ValidationFailed):
         if element_id:
             fields["element_id"] = [element_id]
         super().__init__(message, fields=fields)
-        self.file, self.line, self.reason, self.element_id = file, line, reason, element_id
+        self.file, self.line, self.element_id = file, line, element_id
+        self.reason = source_text(reason)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from app.engine.deploy import latest
 from app.engine.models import ProcessInstance, ProcessVersion
 from app.engine.runtime import restore, run_step, spec_of
 from app.engine.serialization import SERIALIZER, dump_state
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, NotFound, Text
 from app.extensions import db
 
 DONE = TaskState.COMPLETED | TaskState.CANCELLED | TaskState.ERROR
@@ -32,14 +33,14 @@ class MigrationCheck:
     from_version: int
     to_version: int
     compatible: bool
-    reason: str  # why not (empty when compatible)
+    reason: Text  # why not (empty when compatible)
 
 
 def _label(task) -> str:
     spec = task.task_spec
     name = getattr(spec, "bpmn_name", None)
     bpmn_id = getattr(spec, "bpmn_id", None) or spec.name
-    return f"{name}（{bpmn_id}）" if name else bpmn_id
+    return _l("%(name)s（%(code)s）", name=name, code=bpmn_id) if name else bpmn_id
 
 
 def _incompatibility(workflow, spec, subs) -> tuple[str, tuple | None]:
@@ -47,17 +48,19 @@ def _incompatibility(workflow, spec, subs) -> tuple[str, tuple | None]:
     top, sub_diffs = diff_workflow(SERIALIZER.registry, workflow, spec, subs)
     for task in top.removed:
         if task.state & DONE:
-            return f"已完成的步骤 {_label(task)} 在新版本中已删除", None
+            return _l("已完成的步骤 %(step)s 在新版本中已删除", step=_label(task)), None
         if task.state & (TaskState.READY | TaskState.WAITING | TaskState.STARTED):
-            return f"当前步骤 {_label(task)} 在新版本中已删除", None
+            return _l("当前步骤 %(step)s 在新版本中已删除", step=_label(task)), None
     for task in top.changed:
         if task.state & DONE:
-            return f"已完成的步骤 {_label(task)} 在新版本中有改动", None
+            return _l("已完成的步骤 %(step)s 在新版本中有改动", step=_label(task)), None
     for sp_id, diff in sub_diffs.items():
         if diff is None:
-            return f"子流程 {workflow.subprocesses[sp_id].spec.name} 在新版本中不存在", None
+            return _l("子流程 %(name)s 在新版本中不存在",
+                      name=workflow.subprocesses[sp_id].spec.name), None
         if any(t.state & DONE for t in diff.removed + diff.changed):
-            return f"子流程 {workflow.subprocesses[sp_id].spec.name} 中已完成的步骤有改动", None
+            return _l("子流程 %(name)s 中已完成的步骤有改动",
+                      name=workflow.subprocesses[sp_id].spec.name), None
     return "", (top, sub_diffs)
 
 
@@ -71,7 +74,7 @@ def _target(key: str, to_version: int | None) -> ProcessVersion:
             )
         )
     if row is None:
-        raise NotFound(f"流程“{key}”没有目标版本")
+        raise NotFound(_l("流程“%(key)s”没有目标版本", key=key))
     return row
 
 
@@ -120,11 +123,11 @@ def migrate_instance(
         ProcessInstance, instance_id, options=[undefer(ProcessInstance.state_json)]
     )
     if inst is None:
-        raise NotFound("流程实例不存在")
+        raise NotFound(_l("流程实例不存在"))
     target = _target(inst.key, to_version)
     check = check_instance(inst, target)
     if not check.compatible:
-        raise Conflict(f"实例 {inst.id} 不能迁移：{check.reason}")
+        raise Conflict(_l("实例 %(id)s 不能迁移：%(reason)s", id=inst.id, reason=check.reason))
     workflow = restore(inst)
     spec, subs = spec_of(target)
     _, (top, sub_diffs) = _incompatibility(workflow, spec, subs)

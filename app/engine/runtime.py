@@ -14,6 +14,7 @@ from __future__ import annotations
 import traceback
 from uuid import UUID
 
+from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.util import BpmnEvent
@@ -32,7 +33,7 @@ from app.engine.serialization import dump_state, load_spec, load_state
 from app.errors import Conflict, DomainError
 from app.extensions import db
 
-ALREADY_DONE = "该任务已被处理"
+ALREADY_DONE = _l("该任务已被处理")
 
 
 def version_of(inst: ProcessInstance) -> ProcessVersion:
@@ -104,7 +105,7 @@ def _apply(workflow, inst: ProcessInstance, action: dict) -> dict:
             )
             if refusal:
                 raise Conflict(refusal[1], rule=refusal[0])
-            raise Conflict(f"流程当前不在等待消息“{action['name']}”")
+            raise Conflict(_l("流程当前不在等待消息“%(name)s”", name=action["name"]))
         event = BpmnEvent(SpiffMessageEventDefinition(action["name"]), payload=action["payload"])
         workflow.catch(event)
         return {}

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, undefer
@@ -77,7 +78,7 @@ def start(
     validates and shapes it. Runs until the instance waits."""
     version = latest(key)
     if version is None:
-        raise NotFound(f"流程“{key}”尚未部署")
+        raise NotFound(_l("流程“%(key)s”尚未部署", key=key))
     priority = 0
     hooks = process_hooks(key)
     if hooks.prepare_start is not None:
@@ -128,7 +129,7 @@ def complete(task_id: str, data: dict, *, actor_id: int | None) -> InstanceInfo:
     A task no longer open → Conflict 409 (also when another user won the race)."""
     row = db.session.get(HumanTask, str(task_id))
     if row is None:
-        raise NotFound("任务不存在")
+        raise NotFound(_l("任务不存在"))
     if row.state != "open":
         raise Conflict(ALREADY_DONE)
     inst = _instance(row.instance_id, with_state=True)
@@ -202,7 +203,7 @@ def cancel(instance_id: int, *, actor_id: int | None) -> InstanceInfo:
     """Cancel a running (or failed) instance: its open tasks, timers and deadlines close."""
     inst = _instance(instance_id)
     if inst.status in ("completed", "cancelled"):
-        raise Conflict("流程实例已结束")
+        raise Conflict(_l("流程实例已结束"))
     workflow = restore(inst)
     workflow.cancel()
     inst.state_json = dump_state(workflow)
@@ -241,7 +242,7 @@ def retry(instance_id: int, *, actor_id: int | None) -> InstanceInfo:
     """Re-run the step that failed, after an administrator fixed the cause."""
     inst = _instance(instance_id, with_state=True)
     if inst.status != "incident":
-        raise Conflict("流程实例没有待处理的故障")
+        raise Conflict(_l("流程实例没有待处理的故障"))
     action = dict(inst.incident_action or {"op": "timers"})
     original_actor = action.pop("actor_id", None)
     proj.audit(inst.id, "retried", actor_id=actor_id, detail={"step": action.get("op")})
@@ -340,7 +341,7 @@ def task_info(task_id: str) -> TaskInfo:
     """A task with its form keys and its current data (to prefill the form)."""
     row = db.session.get(HumanTask, str(task_id))
     if row is None:
-        raise NotFound("任务不存在")
+        raise NotFound(_l("任务不存在"))
     data: dict[str, Any] = {}
     ui_key = None
     inst = _instance(row.instance_id)
@@ -456,15 +457,15 @@ def _instance(instance_id: int, *, with_state: bool = False) -> ProcessInstance:
     options = [undefer(ProcessInstance.state_json)] if with_state else []
     inst = db.session.get(ProcessInstance, instance_id, options=options)
     if inst is None:
-        raise NotFound("流程实例不存在")
+        raise NotFound(_l("流程实例不存在"))
     return inst
 
 
 def _require_running(inst: ProcessInstance) -> None:
     if inst.status == "incident":
-        raise Conflict("流程实例处于故障状态，请等待管理员处理")
+        raise Conflict(_l("流程实例处于故障状态，请等待管理员处理"))
     if inst.status != "running":
-        raise Conflict("流程实例已结束")
+        raise Conflict(_l("流程实例已结束"))
 
 
 def _actor(actor_id: int | None):

@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from app.common import clock
 from app.engine.errors import DeployError
+from app.errors import Text
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
@@ -37,7 +39,7 @@ TIMER_PARTS = {
 }
 
 
-def _error(doc, reason: str, node) -> DeployError:
+def _error(doc, reason: Text, node) -> DeployError:
     return DeployError(reason, file=doc.name, line=node.sourceline, element_id=node.get("id"))
 
 
@@ -51,7 +53,7 @@ def check_user_task_forms(doc) -> None:
             )
         }
         if not names.get("formJsonSchemaFilename"):
-            raise _error(doc, "用户任务必须指定表单文件（formJsonSchemaFilename）", task)
+            raise _error(doc, _l("用户任务必须指定表单文件（formJsonSchemaFilename）"), task)
 
 
 def check_called_processes(doc, *, exists: Callable[[str], bool]) -> None:
@@ -59,9 +61,9 @@ def check_called_processes(doc, *, exists: Callable[[str], bool]) -> None:
     for node in doc.root.iter(f"{BPMN}callActivity"):
         called = (node.get("calledElement") or "").strip()
         if not called:
-            raise _error(doc, "调用活动必须指定被调用的流程（calledElement）", node)
+            raise _error(doc, _l("调用活动必须指定被调用的流程（calledElement）"), node)
         if not exists(called):
-            raise _error(doc, f"调用的流程“{called}”不存在", node)
+            raise _error(doc, _l("调用的流程“%(key)s”不存在", key=called), node)
 
 
 def check_decisions(doc, *, known: Iterable[str]) -> None:
@@ -73,9 +75,9 @@ def check_decisions(doc, *, known: Iterable[str]) -> None:
             for r in node.iterfind("bpmn:extensionElements/spiffworkflow:calledDecisionId", NS)
         ]
         if not refs or not refs[0]:
-            raise _error(doc, "业务规则任务必须指定决策表（calledDecisionId）", node)
+            raise _error(doc, _l("业务规则任务必须指定决策表（calledDecisionId）"), node)
         if refs[0] not in known:
-            raise _error(doc, f"业务规则引用的决策“{refs[0]}”不存在", node)
+            raise _error(doc, _l("业务规则引用的决策“%(id)s”不存在", id=refs[0]), node)
 
 
 class _DryData(dict):
@@ -120,15 +122,16 @@ def check_timers(doc) -> None:
         expr = (part.text or "").strip()
         event = part.getparent().getparent()
         if not expr:
-            raise _error(doc, "定时器表达式不能为空", event)
+            raise _error(doc, _l("定时器表达式不能为空"), event)
         kind = TIMER_PARTS[part.tag]
         try:
             value = eval(compile(expr, f"<{doc.name}>", "eval"), env, _DryData(sample, env))
             _check_timer_value(kind, value)
         except Exception as exc:  # any failure of an administrator's expression is a refusal
-            label = {"date": "日期时间", "duration": "时长", "cycle": "循环周期"}[kind]
+            label = {"date": _l("日期时间"), "duration": _l("时长"), "cycle": _l("循环周期")}[kind]
             raise _error(
-                doc, f"定时器表达式“{expr}”无法求得{label}：{exc}", event
+                doc, _l("定时器表达式“%(expr)s”无法求得%(kind)s：%(error)s", expr=expr, kind=label,
+                        error=exc), event
             ) from exc
 
 
@@ -155,7 +158,7 @@ def check_reachability(doc) -> None:
         if container.tag == f"{BPMN}process" and not any(
             n.tag == f"{BPMN}endEvent" for n in nodes
         ):
-            raise _error(doc, "流程没有结束事件", container)
+            raise _error(doc, _l("流程没有结束事件"), container)
         incoming: dict[str, list[str]] = {}
         for flow in container.iterfind("bpmn:sequenceFlow", NS):
             incoming.setdefault(flow.get("targetRef"), []).append(flow.get("sourceRef"))
@@ -171,4 +174,4 @@ def check_reachability(doc) -> None:
             sources = {f.get("sourceRef") for f in container.iterfind("bpmn:sequenceFlow", NS)}
             # name the dead end itself (no outgoing flow) rather than the steps leading to it
             dead = [n for n in stuck if n.get("id") not in sources]
-            raise _error(doc, "从此元素出发无法到达结束事件", (dead or stuck)[0])
+            raise _error(doc, _l("从此元素出发无法到达结束事件"), (dead or stuck)[0])

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from lxml import etree
 from sqlalchemy import func, select
 
@@ -49,7 +50,7 @@ def version_row(key: str, number: int) -> ProcessVersion:
         select(ProcessVersion).where(ProcessVersion.key == key, ProcessVersion.version == number)
     )
     if row is None:
-        raise NotFound(f"流程“{key}”没有第 {number} 版")
+        raise NotFound(_l("流程“%(key)s”没有第 %(number)s 版", key=key, number=number))
     return row
 
 
@@ -76,7 +77,7 @@ def version_list(key: str) -> list[VersionSummary]:
         )
     ).all()
     if not rows:
-        raise NotFound(f"流程“{key}”尚未部署")
+        raise NotFound(_l("流程“%(key)s”尚未部署", key=key))
     counts: dict[tuple[int, str], int] = {}
     for version_id, status, n in db.session.execute(
         select(ProcessInstance.version_id, ProcessInstance.status, func.count())
@@ -172,8 +173,8 @@ def _mine(key: str, versions: list[VersionInfo]) -> VersionInfo:
     found = [v for v in versions if v.key == key]
     if not found:
         raise ValidationFailed(
-            f"图中没有可执行的流程“{key}”",
-            fields={"key": [f"流程 id 必须为“{key}”"]},
+            _l("图中没有可执行的流程“%(key)s”", key=key),
+            fields={"key": [_l("流程 id 必须为“%(key)s”", key=key)]},
         )
     return found[0]
 
@@ -195,7 +196,7 @@ def deploy_process(
     """Deploy an edited diagram as a new version of `key` with the DMN files it uses; running
     instances stay on their versions."""
     if not (comment or "").strip():
-        raise ValidationFailed("请填写部署原因", fields={"comment": ["请填写部署原因"]})
+        raise ValidationFailed(_l("请填写部署原因"), fields={"comment": [_l("请填写部署原因")]})
     return _mine(key, deploy_files(_process_files(key, xml), actor_id=actor_id,
                                    comment=comment.strip()[:500]))
 
@@ -214,13 +215,13 @@ def deploy_decision(
     """Deploy an edited DMN file: every process that uses it gets a new version (new instances
     decide with the new table; running ones keep theirs)."""
     if not name.endswith(".dmn") or "/" in name or name.startswith("."):
-        raise ValidationFailed("决策文件名无效", fields={"name": ["决策文件名无效"]})
+        raise ValidationFailed(_l("决策文件名无效"), fields={"name": [_l("决策文件名无效")]})
     parse_xml(name, xml)  # a malformed file is refused before anything else
     users = dmn_users(name)
     if not users:
-        raise DeployError("没有流程使用该决策文件", file=name)
+        raise DeployError(_l("没有流程使用该决策文件"), file=name)
     if not (comment or "").strip():
-        raise ValidationFailed("请填写部署原因", fields={"comment": ["请填写部署原因"]})
+        raise ValidationFailed(_l("请填写部署原因"), fields={"comment": [_l("请填写部署原因")]})
     files: dict[str, str | bytes] = dict(current_dmn_files())
     files[name] = xml
     for key in users:
