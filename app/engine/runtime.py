@@ -22,6 +22,8 @@ from SpiffWorkflow.spiff.specs.event_definitions import (
     MessageEventDefinition as SpiffMessageEventDefinition,
 )
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import inspect
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.common import clock
@@ -127,6 +129,7 @@ def run_step(
     ctx, token = begin_step(inst.id)
     savepoint = db.session.begin_nested()
     try:
+        _take_instance(inst)
         workflow = restore(inst)
         timers_before = {t.id: (t, proj.timer_due(t)) for t in proj.waiting_timers(workflow)}
         applied = _apply(workflow, inst, action)
@@ -153,6 +156,18 @@ def run_step(
         return None
     finally:
         end_step(token)
+
+
+def _take_instance(inst: ProcessInstance) -> None:
+    """Write the instance row first (`UPDATE … WHERE lock_version = :seen`), before the step runs.
+    A concurrent step of the same instance (two reviewers completing one task) waits here for
+    the winner's commit, then finds the version moved: StaleDataError → 409, before it has run
+    anything. Checked only at the end, the loser's first writes (the next task's row, a deposit
+    row: the same keys as the winner's) would fail on a unique key instead and look like an
+    incident (bench/load.py found it)."""
+    if inspect(inst).persistent:
+        flag_modified(inst, "status")
+        db.session.flush()
 
 
 def decision_field(keys) -> str | None:

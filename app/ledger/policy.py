@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import Region
 from app.common import clock
@@ -162,20 +163,32 @@ def benchmark_price(*, province_code: str, pollutant: str) -> Decimal | None:
 
 
 def seed_policies() -> int:
-    """Insert the RULES.md defaults (R15, R21) that are missing; idempotent. Returns rows added."""
+    """Insert the RULES.md defaults (R15, R21) that are missing; idempotent. Returns rows added.
+    Safe when two requests seed at once (two first trades): a row another transaction inserted
+    meanwhile is skipped, not an error."""
     added = 0
     now = clock.now()
     for province, table in SEED_FEE_STANDARDS.items():
         for pollutant, value in table.items():
             if fee_standard(province_code=province, pollutant=pollutant) is None:
-                db.session.add(FeeStandard(province_code=province, pollutant=pollutant,
-                                           yuan_per_tonne_year=Decimal(value), updated_at=now))
-                added += 1
+                added += _add_default(FeeStandard(
+                    province_code=province, pollutant=pollutant,
+                    yuan_per_tonne_year=Decimal(value), updated_at=now))
     for province, table in SEED_BENCHMARK_PRICES.items():
         for pollutant, value in table.items():
             if benchmark_price(province_code=province, pollutant=pollutant) is None:
-                db.session.add(BenchmarkPrice(province_code=province, pollutant=pollutant,
-                                              yuan_per_tonne=Decimal(value), updated_at=now))
-                added += 1
+                added += _add_default(BenchmarkPrice(
+                    province_code=province, pollutant=pollutant,
+                    yuan_per_tonne=Decimal(value), updated_at=now))
     db.session.flush()
     return added
+
+
+def _add_default(row) -> int:
+    """Insert one default row in a savepoint: 0 when a concurrent transaction already has it."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return 0
+    return 1

@@ -3,6 +3,8 @@ incidents, optimistic concurrency and the audit trail."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -91,6 +93,53 @@ def test_two_completions_race_one_wins_one_conflict_one_effect(deploy_fixture, e
     assert db.session.get(HumanTask, task_id).completed_by == 11
     data = engine.task_info(open_task(engine.get_instance(inst.id), "approve").id).data
     assert data["amount"] == "1"
+
+
+def test_two_completions_in_flight_at_once_one_wins_the_other_409_no_incident(deploy_fixture,
+                                                                            engine_app):
+    """A real race: B loads the task while A's step is written but not committed. B must wait for
+    A and answer 409 — not run on, collide with A's new rows and become an incident."""
+    deploy_fixture("simple.bpmn")
+    inst = engine.start("simple", {}, actor_id=1, handling_region="330106")
+    task_id = open_task(inst, "fill").id
+    db.session.commit()
+    a_written, b_going = threading.Event(), threading.Event()
+    outcome: dict[str, str] = {}
+
+    def complete(name: str, actor_id: int, before_commit) -> None:
+        with engine_app.app_context():
+            try:
+                if name == "b":
+                    a_written.wait(10)
+                    b_going.set()
+                engine.complete(task_id, {"amount": str(actor_id)}, actor_id=actor_id)
+                db.session.flush()
+                before_commit()
+                db.session.commit()
+                outcome[name] = engine.get_instance(inst.id).status
+            except Conflict:
+                db.session.rollback()
+                outcome[name] = "409"
+            finally:
+                db.session.remove()
+
+    def a_waits_for_b() -> None:
+        a_written.set()
+        b_going.wait(10)
+        time.sleep(0.5)  # B is inside its step now, before A commits
+
+    threads = [threading.Thread(target=complete, args=("a", 11, a_waits_for_b)),
+               threading.Thread(target=complete, args=("b", 22, lambda: None))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert outcome == {"a": "running", "b": "409"}
+    db.session.expire_all()
+    assert db.session.get(ProcessInstance, inst.id).status == "running"
+    done = db.session.scalars(select(AuditEvent.actor_id).where(
+        AuditEvent.action == "task_completed", AuditEvent.task_id == task_id)).all()
+    assert done == [11]
 
 
 def test_message_is_delivered_and_409_when_not_waiting(deploy_fixture):

@@ -164,3 +164,15 @@ def test_R15_R21_seed_policies_is_idempotent_and_keeps_edits(app):
     row.yuan_per_tonne_year = Decimal("1200")
     assert policy.seed_policies() == 0
     assert policy.fee_standard(province_code="330000", pollutant="NOx") == Decimal("1200.00")
+
+
+def test_R15_R21_seed_policies_skips_rows_a_concurrent_request_inserted(app, monkeypatch):
+    """Two first trades seed the defaults at once: each checked before the other committed, so
+    the second insert meets the unique constraint. It is skipped, not a 500 (bench/load.py)."""
+    assert policy.seed_policies() == 8
+    db.session.commit()
+    monkeypatch.setattr(policy, "fee_standard", lambda **_: None)  # "not there yet" when checked
+    monkeypatch.setattr(policy, "benchmark_price", lambda **_: None)
+    assert policy.seed_policies() == 0
+    db.session.commit()  # the session is still usable: only the savepoints rolled back
+    assert db.session.scalar(select(func.count()).select_from(FeeStandard)) == 4
