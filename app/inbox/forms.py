@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
@@ -90,10 +91,10 @@ def load_schema(key: str) -> dict:
     """The JSON Schema `forms/<key>.schema.json` as administrators last saved it (404 when none);
     each distinct text is checked against the draft 2020-12 meta-schema once per process."""
     if not _safe_name(key):
-        raise NotFound("表单不存在")
+        raise NotFound(_l("表单不存在"))
     text = definitions.form_text(f"{key}.schema.json")
     if text is None:
-        raise NotFound(f"表单“{key}”不存在")
+        raise NotFound(_l("表单“%(key)s”不存在", key=key))
     schema = json.loads(text)
     if not isinstance(schema, dict):
         raise ValueError(f"{key}.schema.json: not a JSON object")
@@ -106,7 +107,7 @@ def load_schema(key: str) -> dict:
 def load_form(key: str, ui_key: str | None = None) -> FormSpec:
     """The schema `forms/<key>.schema.json` and its UI hints (`<ui_key or key>.ui.json`)."""
     if not _safe_name(key) or (ui_key and not _safe_name(ui_key)):
-        raise NotFound("表单不存在")
+        raise NotFound(_l("表单不存在"))
     schema = load_schema(key)
     ui_key = (ui_key or key).removesuffix(".ui.json").removesuffix(".json").removesuffix(".ui")
     ui = _stored_json(f"{ui_key}.ui.json") or {}
@@ -125,7 +126,7 @@ def validate(schema: dict, data: Any) -> dict[str, list[str]]:
         validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
         raw = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     except SchemaError as exc:  # a broken form file is an administrator's error, not the user's
-        raise ValidationFailed(f"表单定义有误：{exc.message}") from exc
+        raise ValidationFailed(_l("表单定义有误：%(error)s", error=exc.message)) from exc
     errors: dict[str, list[str]] = {}
     for err in raw:
         for path, message in _messages(err, schema):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app import engine
@@ -25,7 +26,7 @@ START_ROLES: dict[str, tuple[str, ...]] = {
     "buyback": ("enterprise", "handler"),
 }
 DEFAULT_START_ROLES = ("handler",)
-ALREADY_DONE = "该任务已被他人处理"
+ALREADY_DONE = _l("该任务已被他人处理")
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def get_task(*, user: User, task_id: str, for_step: bool = False) -> HumanTask:
     `for_step`: its instance's state is loaded with it (one query) for a completion."""
     task = engine.task_for_step(task_id) if for_step else db.session.get(HumanTask, str(task_id))
     if task is None or not queries.can_view(user, task):
-        raise NotFound("任务不存在或不在您的管辖范围内")
+        raise NotFound(_l("任务不存在或不在您的管辖范围内"))
     return task
 
 
@@ -51,9 +52,9 @@ def _require_workable(user: User, task: HumanTask) -> None:
     if task.state != "open":
         raise Conflict(ALREADY_DONE)
     if task.assignee_id is not None and task.assignee_id != user.id:
-        raise Forbidden("该任务已由他人认领")
+        raise Forbidden(_l("该任务已由他人认领"))
     if not queries.can_work(user, task):
-        raise Forbidden("您无权办理该任务")
+        raise Forbidden(_l("您无权办理该任务"))
 
 
 def claim(*, user: User, task_id: str) -> HumanTask:
@@ -64,9 +65,9 @@ def claim(*, user: User, task_id: str) -> HumanTask:
     if task.assignee_id == user.id:
         return task
     if task.assignee_id is not None:
-        raise Conflict("该任务已由他人认领")
+        raise Conflict(_l("该任务已由他人认领"))
     if not queries.eligible(user, task):
-        raise Forbidden("您无权认领该任务")
+        raise Forbidden(_l("您无权认领该任务"))
     # a guarded UPDATE: of two simultaneous claims exactly one changes the row
     result = db.session.execute(
         update(HumanTask)
@@ -75,7 +76,7 @@ def claim(*, user: User, task_id: str) -> HumanTask:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise Conflict("该任务已由他人认领")
+        raise Conflict(_l("该任务已由他人认领"))
     db.session.flush()
     db.session.refresh(task)
     return task
@@ -87,9 +88,9 @@ def unclaim(*, user: User, task_id: str) -> HumanTask:
     if task.state != "open":
         raise Conflict(ALREADY_DONE)
     if task.assignee_id is None:
-        raise Conflict("该任务尚未被认领")
+        raise Conflict(_l("该任务尚未被认领"))
     if task.assignee_id != user.id and not user.has_role("admin"):
-        raise Forbidden("只能退回自己认领的任务")
+        raise Forbidden(_l("只能退回自己认领的任务"))
     task.assignee_id = None
     db.session.flush()
     return task
@@ -106,14 +107,14 @@ def check_submission(spec: forms.FormSpec | None, data: Any) -> dict:
     """Validate submitted task data: only the form's own fields, valid per its schema. Without a
     form only an `opinion` is accepted (nothing may overwrite the process's own variables)."""
     if not isinstance(data, dict):
-        raise ValidationFailed("data 应为 JSON 对象", fields={"data": ["应为 JSON 对象"]})
+        raise ValidationFailed(_l("data 应为 JSON 对象"), fields={"data": [_l("应为 JSON 对象")]})
     allowed = forms.allowed_keys(spec.schema) if spec else set()
     if allowed is not None:
         allowed = allowed | {"opinion"}  # every task takes the reviewer's opinion (审批意见)
         unknown = sorted(k for k in data if k not in allowed)
         if unknown:
             raise ValidationFailed(
-                "提交了表单之外的字段", fields={k: ["不是此表单的字段"] for k in unknown}
+                _l("提交了表单之外的字段"), fields={k: [_l("不是此表单的字段")] for k in unknown}
             )
     if spec is not None:
         own = forms.allowed_keys(spec.schema)
@@ -121,7 +122,7 @@ def check_submission(spec: forms.FormSpec | None, data: Any) -> dict:
             k: v for k, v in data.items() if k != "opinion"}
         forms.require_valid(spec.schema, checked)
     if not isinstance(data.get("opinion", ""), str):
-        raise ValidationFailed("审批意见应为文字", fields={"opinion": ["应为文字"]})
+        raise ValidationFailed(_l("审批意见应为文字"), fields={"opinion": [_l("应为文字")]})
     return data
 
 
@@ -176,9 +177,9 @@ def start(*, user: User, key: str, data: Any) -> engine.InstanceInfo:
     """Start process `key` for `user` (role per START_ROLES). The process's start hook validates the
     data; without one, the caller's region handles it and the start form (if any) validates it."""
     if not user.has_role(*start_roles(key)):
-        raise Forbidden("当前角色不能发起此流程")
+        raise Forbidden(_l("当前角色不能发起此流程"))
     if not isinstance(data, dict):
-        raise ValidationFailed("data 应为 JSON 对象", fields={"data": ["应为 JSON 对象"]})
+        raise ValidationFailed(_l("data 应为 JSON 对象"), fields={"data": [_l("应为 JSON 对象")]})
     form_key = f"{key}_start"
     if forms.form_exists(form_key):
         forms.require_valid(forms.load_form(form_key).schema, data)
@@ -195,14 +196,14 @@ def start(*, user: User, key: str, data: Any) -> engine.InstanceInfo:
     # R7: a bureau starts only work its own jurisdiction handles (raising rolls the start back)
     if not user.has_role("enterprise") and info.handling_region and not in_jurisdiction(
             user, info.handling_region):
-        raise Forbidden("该事项不属于您所在生态环境部门的管辖范围")
+        raise Forbidden(_l("该事项不属于您所在生态环境部门的管辖范围"))
     return info
 
 
 def get_instance(*, user: User, instance_id: int) -> ProcessInstance:
     inst = db.session.get(ProcessInstance, instance_id)
     if inst is None or not queries.can_view_instance(user, inst):
-        raise NotFound("流程实例不存在或不在您的管辖范围内")
+        raise NotFound(_l("流程实例不存在或不在您的管辖范围内"))
     return inst
 
 
@@ -213,14 +214,14 @@ def send_message(*, user: User, instance_id: int, name: str, payload: Any
     the process names, e.g. R12) when the instance is not waiting for it."""
     inst = get_instance(user=user, instance_id=instance_id)
     if not isinstance(payload, dict):
-        raise ValidationFailed("data 应为 JSON 对象", fields={"data": ["应为 JSON 对象"]})
+        raise ValidationFailed(_l("data 应为 JSON 对象"), fields={"data": [_l("应为 JSON 对象")]})
     own_unit = user.has_role("enterprise") and inst.enterprise_id == user.enterprise_id
     bureau = user.has_role("handler", "admin") and (
         (user.has_role("admin") and user.region_code is None)
         or in_jurisdiction(user, inst.handling_region)
     )
     if not (own_unit or bureau):
-        raise Forbidden("您无权向该流程发送此消息")
+        raise Forbidden(_l("您无权向该流程发送此消息"))
     try:
         return engine.send_message(inst.id, name, payload, actor_id=user.id)
     except Conflict as exc:
@@ -237,7 +238,7 @@ def send_message(*, user: User, instance_id: int, name: str, payload: Any
 def cancel(*, user: User, instance_id: int) -> engine.InstanceInfo:
     inst = get_instance(user=user, instance_id=instance_id)
     if not user.has_role("admin"):
-        raise Forbidden("只有管理员可以撤销流程")
+        raise Forbidden(_l("只有管理员可以撤销流程"))
     return engine.cancel(inst.id, actor_id=user.id)
 
 

@@ -102,7 +102,7 @@ def claim(task_id: str):
         flash(_("Task claimed."), "success")
     except (Conflict, Forbidden) as exc:
         db.session.rollback()
-        flash(exc.message, "warning")
+        flash(exc.localized(), "warning")
     return redirect(_back())
 
 
@@ -115,7 +115,7 @@ def unclaim(task_id: str):
         flash(_("Task returned to the queue."), "success")
     except (Conflict, Forbidden) as exc:
         db.session.rollback()
-        flash(exc.message, "warning")
+        flash(exc.localized(), "warning")
     return redirect(_back())
 
 
@@ -164,7 +164,7 @@ def complete(task_id: str):
         db.session.refresh(row)
         return _render_task(row, spec=spec, values=data, status=409,
                             conflict=_("This task has already been handled by someone else.")
-                            if row.state != "open" else exc.message)
+                            if row.state != "open" else exc.localized())
     flash(_("Task completed: %(title)s", title=row.title), "success")
     return redirect(url_for("inbox.index"))
 
@@ -247,11 +247,12 @@ def start(key: str):
 def _errors_of(exc: ValidationFailed | RuleViolation) -> dict[str, list[str]]:
     """Field messages, plus the message itself form-wide when no field carries it (or a rule
     refused the request, which the page names with its id)."""
-    errors = {k: list(v) for k, v in (exc.fields or {}).items()}
+    errors = {k: list(v) for k, v in (exc.localized_fields() or {}).items()}
     rule = getattr(exc, "rule", None)
     if rule or not errors:
-        errors.setdefault(forms.FORM_ERROR, []).append(f"{exc.message}（{rule}）" if rule
-                                                       else exc.message)
+        errors.setdefault(forms.FORM_ERROR, []).append(
+            _("%(message)s（%(rule)s）", message=exc.localized(), rule=rule) if rule
+            else exc.localized())
     return errors
 
 
