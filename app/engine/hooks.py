@@ -56,6 +56,23 @@ def register_process(
     _processes[key] = ProcessHooks(prepare_start, summarize, on_complete, refuse_message)
 
 
+# (task name, the refusal, the element ids of the instance's version) -> data that completes the
+# task with the refusal as its outcome, or None to refuse and change nothing (engine.complete)
+RefusalOutcome = Callable[[str, Any, frozenset[str]], dict | None]
+_refusal_outcomes: dict[str, RefusalOutcome] = {}
+
+
+def register_refusal_outcome(key: str, fn: RefusalOutcome) -> None:
+    """For process `key`: a domain refusal of a task's completion that the diagram models as an
+    outcome (e.g. R37: the rights were sold meanwhile, the trade ends). `fn` says with which data
+    the task is completed instead; the refusal is still answered to the caller."""
+    _refusal_outcomes[key] = fn
+
+
+def refusal_outcome(key: str) -> RefusalOutcome | None:
+    return _refusal_outcomes.get(key)
+
+
 def register_periodic(name: str, fn: Callable[[], Any]) -> None:
     """A job the worker runs after every round of timers (e.g. the daily ledger sweep); it must be
     cheap when there is nothing to do and safe to run again."""

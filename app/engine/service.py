@@ -1,7 +1,8 @@
 """The engine facade: the only way the rest of ERFlow runs diagrams. Returns plain dataclasses.
 
 Every function flushes and never commits (the request or the worker step commits), except `run_due`,
-which commits once per instance: it is the worker's unit of work.
+which commits once per instance: it is the worker's unit of work, and `complete` when a refusal is
+recorded as the task's outcome (`_refusal_as_outcome`) before it is raised.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from app.engine import projections as proj
 from app.engine import timers as _timers  # noqa: F401  (engine timers read our clock)
 from app.engine.deploy import deploy_files, latest
 from app.engine.errors import DeployError  # noqa: F401  (re-exported)
-from app.engine.hooks import process_hooks
+from app.engine.hooks import process_hooks, refusal_outcome
 from app.engine.models import (
     AuditEvent,
     Deadline,
@@ -42,7 +43,7 @@ from app.engine.types import (
     TaskInfo,
     VersionInfo,
 )
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, DomainError, NotFound
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -134,10 +135,44 @@ def complete(task_id: str, data: dict, *, actor_id: int | None) -> InstanceInfo:
         raise Conflict(ALREADY_DONE)
     inst = _instance(row.instance_id, with_state=True)
     _require_running(inst)
-    rows = run_step(
-        inst, {"op": "complete", "task_id": row.id, "data": data or {}}, actor_id=actor_id
-    )
+    try:
+        rows = run_step(
+            inst, {"op": "complete", "task_id": row.id, "data": data or {}}, actor_id=actor_id
+        )
+    except DomainError as exc:
+        _refusal_as_outcome(inst, row, data or {}, exc, actor_id=actor_id)
+        raise
     return _info(inst, rows)
+
+
+def _refusal_as_outcome(
+    inst: ProcessInstance, row: HumanTask, data: dict, exc: DomainError, *, actor_id: int | None
+) -> bool:
+    """A refused completion that the process models as an outcome (hooks.register_refusal_outcome,
+    e.g. R37 at a trade's settlement): the task is completed again with the hook's data in a step
+    of its own, recorded, and COMMITTED — the caller answers the refusal and rolls back, and the
+    outcome stays. Returns whether it was recorded."""
+    outcome = refusal_outcome(inst.key)
+    if outcome is None:
+        return False
+    extra = outcome(row.name, exc, frozenset(element_names(inst.id, version_id=inst.version_id)))
+    if not extra:
+        return False
+    try:
+        synced = run_step(
+            inst, {"op": "complete", "task_id": row.id, "data": {**data, **extra}},
+            actor_id=actor_id,
+        )
+    except DomainError:
+        return False  # the step's savepoint is rolled back: the plain refusal stands
+    if synced is None:
+        return False  # an incident: the caller's rollback drops it, the plain refusal stands
+    proj.audit(
+        inst.id, "refused", actor_id=actor_id, task_id=row.id, task_name=row.name,
+        detail={"rule": getattr(exc, "rule", None), "message": exc.message},
+    )
+    db.session.commit()
+    return True
 
 
 def send_message(
