@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.auth.access import subtree_codes
@@ -30,6 +31,7 @@ class Bar:
     value: float
     parts: tuple[tuple[str, int], ...] = ()  # stacked parts (light, count)
     note: str = ""
+    suffix: str = ""  # shown after the (translated) label, e.g. a version " v3"
 
 
 def scope(user: User) -> list[str] | None:
@@ -105,11 +107,12 @@ def median_hours_per_step(regions: list[str] | None, now: datetime | None = None
 
 
 def sla_by_month(regions: list[str] | None, now: datetime | None = None) -> list[Bar]:
-    """Share (percent) of tasks with a deadline completed on time, by month of completion (the
-    last WINDOW_DAYS)."""
+    """Share (percent) of bureau tasks with a deadline completed on time, by month of completion
+    (the last WINDOW_DAYS); an enterprise's own steps are not the bureau's work."""
     q = _in_scope(select(HumanTask.completed_at, HumanTask.due_at)
                   .where(HumanTask.state == "completed", HumanTask.completed_at >= _since(now),
-                         HumanTask.due_at.is_not(None)), HumanTask.region_code, regions)
+                         HumanTask.due_at.is_not(None), HumanTask.role != "enterprise"),
+                  HumanTask.region_code, regions)
     months: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for done, due in db.session.execute(q):
         key = clock.local(done).strftime("%Y-%m")
@@ -122,42 +125,99 @@ def sla_by_month(regions: list[str] | None, now: datetime | None = None) -> list
 
 # -- administrators -------------------------------------------------------------------------------
 
+STATUSES = ("running", "incident", "completed", "cancelled", "terminated")
+
+
+def _process_names() -> dict[str, str]:
+    """Each process key's name (as its newest version names it; the page translates it)."""
+    rows = db.session.execute(select(ProcessVersion.key, ProcessVersion.name)
+                              .order_by(ProcessVersion.version)).all()
+    return {key: name for key, name in rows if name}
+
+
 def instances_per_version() -> list[Bar]:
-    """Instances per process and version, stacked by status."""
+    """Instances per process and version, stacked by status (running, incident, completed, …)."""
     rows = db.session.execute(
         select(ProcessInstance.key, ProcessInstance.version, ProcessInstance.status, func.count())
         .group_by(ProcessInstance.key, ProcessInstance.version, ProcessInstance.status)).all()
-    names = dict(db.session.execute(select(ProcessVersion.key, ProcessVersion.name)).all())
+    names = _process_names()
     grouped: dict[tuple[str, int], Counter] = defaultdict(Counter)
     for key, version, status, n in rows:
         grouped[(key, version)][status] += n
-    return [Bar(f"{names.get(key) or key} v{version}", sum(c.values()), tuple(sorted(c.items())))
+    order = {s: i for i, s in enumerate(STATUSES)}
+    return [Bar(names.get(key) or key, sum(c.values()),
+                tuple(sorted(c.items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))),
+                suffix=f" v{version}")
             for (key, version), c in sorted(grouped.items())]
 
 
+def incidents_per_process() -> list[Bar]:
+    """Open incidents (instances stopped in the incident state) per process, most first."""
+    rows = db.session.execute(
+        select(ProcessInstance.key, func.count()).where(ProcessInstance.status == "incident")
+        .group_by(ProcessInstance.key)).all()
+    names = _process_names()
+    return sorted((Bar(names.get(key) or key, n, (("incident", n),)) for key, n in rows),
+                  key=lambda b: (-b.value, b.label))
+
+
 def incidents(limit: int = 20) -> list[ProcessInstance]:
+    """The newest open incidents."""
     return list(db.session.scalars(
-        select(ProcessInstance).where(ProcessInstance.incident_at.is_not(None))
+        select(ProcessInstance).where(ProcessInstance.status == "incident")
         .order_by(ProcessInstance.incident_at.desc()).limit(limit)))
 
 
 def incident_count() -> int:
     return db.session.scalar(select(func.count()).select_from(ProcessInstance).where(
-        ProcessInstance.incident_at.is_not(None))) or 0
+        ProcessInstance.status == "incident")) or 0
+
+
+# how late due, unfired timers are: upper bound (seconds) of each bucket, None = no bound
+LAG_BUCKETS = (
+    (60, _l("Up to 1 minute late")),
+    (300, _l("1 to 5 minutes late")),
+    (3600, _l("5 to 60 minutes late")),
+    (86400, _l("1 to 24 hours late")),
+    (None, _l("More than a day late")),
+)
+
+
+def timer_lag_buckets(now: datetime | None = None) -> list[Bar]:
+    """Timers due but not fired yet, by how late they are (every bucket, zeros too: a healthy
+    worker keeps all but the first at 0)."""
+    now = now or clock.now()
+    counts = Counter()
+    for (due_at,) in db.session.execute(select(Timer.due_at).where(Timer.due_at <= now)):
+        late = (now - due_at).total_seconds()
+        counts[next(i for i, (bound, _label) in enumerate(LAG_BUCKETS)
+                    if bound is None or late <= bound)] += 1
+    return [Bar(label, counts[i], (("waiting", counts[i]),) if counts[i] else ())
+            for i, (_bound, label) in enumerate(LAG_BUCKETS)]
+
+
+def heartbeat_ages(now: datetime | None = None, stale_after: float = 60) -> list[Bar]:
+    """Seconds since each worker process's last heartbeat, coloured stale past `stale_after`
+    (ERFLOW_WORKER_STALE_SECONDS, as /readyz judges it)."""
+    from app.ops.models import WorkerHeartbeat
+
+    now = now or clock.now()
+    out = []
+    for name, beat in db.session.execute(select(WorkerHeartbeat.name, WorkerHeartbeat.beat_at)
+                                         .order_by(WorkerHeartbeat.beat_at.desc()).limit(20)):
+        age = max(int((now - beat).total_seconds()), 0)
+        out.append(Bar(name, age, (("stale" if age > stale_after else "fresh", age),)))
+    return out
 
 
 def worker_lag(now: datetime | None = None) -> dict:
     """How late the oldest due timer is (seconds), how many are due, and the newest heartbeat."""
     now = now or clock.now()
+    from app.ops.models import WorkerHeartbeat
+
     oldest, due = db.session.execute(
         select(func.min(Timer.due_at), func.count()).where(Timer.due_at <= now)).one()
-    beat = None
-    try:
-        from app.ops.models import WorkerHeartbeat
-
-        beat = db.session.scalar(select(func.max(WorkerHeartbeat.beat_at)))
-    except ImportError:  # pragma: no cover - ops absent
-        pass
+    beat = db.session.scalar(select(func.max(WorkerHeartbeat.beat_at)))
     return {
         "due_timers": due or 0,
         "lag_seconds": int((now - oldest).total_seconds()) if oldest else 0,

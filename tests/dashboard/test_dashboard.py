@@ -85,3 +85,135 @@ def test_R7_region_filter_stays_within_the_jurisdiction(client, login, make_task
     login(client, staff["reviewer"])  # a county may not look at its neighbour
     assert client.get(f"/dashboard?region={COUNTY_B}").status_code == 404
     assert "<table" in html and "以表格查看数据" in html  # the figures behind the chart
+
+
+# -- engine health (administrators) ------------------------------------------------------------
+
+def _allocation_version():
+    from app.engine.models import ProcessVersion
+
+    version = ProcessVersion(key="allocation", version=3, name="初始排污权核定", bpmn_xml="<x/>",
+                             content_hash="a3", spec_json="{}", deployed_at=clock.now())
+    db.session.add(version)
+    db.session.commit()
+    return version
+
+
+def _instances(make_task, key, statuses):
+    from app.engine.models import ProcessInstance
+
+    out = []
+    for status in statuses:
+        inst = db.session.get(ProcessInstance, make_task(process_key=key).instance_id)
+        inst.status = status
+        if status == "incident":
+            inst.incident_at, inst.incident_message = clock.now(), "脚本错误"
+        out.append(inst)
+    db.session.commit()
+    return out
+
+
+def test_instances_per_version_stacks_each_status(make_task, monday):
+    _allocation_version()
+    _instances(make_task, "allocation", ["running", "running", "incident", "completed"])
+    _instances(make_task, "demo", ["cancelled"])
+    bars = {(b.label, b.suffix): b for b in queries.instances_per_version()}
+    alloc = bars[("初始排污权核定", " v1")]
+    assert alloc.value == 4
+    assert alloc.parts == (("running", 2), ("incident", 1), ("completed", 1))  # legend order
+    assert bars[("演示", " v1")].parts == (("cancelled", 1),)
+
+
+def test_incident_chart_counts_open_incidents_per_process(client, login, make_task, make_user,
+                                                          monday):
+    _allocation_version()
+    done, *_ = _instances(make_task, "allocation", ["incident", "incident", "running"])
+    _instances(make_task, "demo", ["incident"])
+    done.status = "running"  # retried: incident_at stays as history, the incident is closed
+    _instances(make_task, "allocation", ["incident"])
+    assert [(b.label, b.value) for b in queries.incidents_per_process()] == [
+        ("初始排污权核定", 2), ("演示", 1)]
+    assert queries.incident_count() == 3
+    login(client, make_user(roles=["admin"], region_code=None))
+    html = client.get("/dashboard?lang=zh_CN").get_data(as_text=True)
+    chart = html.split('data-testid="incident-chart"', 1)[1].split("</section>", 1)[0]
+    assert "<svg" in chart and "各流程未处理的故障" in chart and "初始排污权核定" in chart
+    assert 'data-testid="incident-count">3<' in chart and 'fill="#dc3545"' in chart
+    assert "故障" in html.split('id="ch-versions"', 1)[1].split("</section>")[0]  # legend
+    en = client.get("/dashboard?lang=en").get_data(as_text=True)
+    chart = en.split('data-testid="incident-chart"', 1)[1].split("</section>", 1)[0]
+    assert "Initial emission rights allocation" in chart and "初始排污权核定" not in chart
+    assert ">Incident</li>" in en and "Initial emission rights allocation v1" in en
+
+
+def test_worker_lag_chart_buckets_due_timers_and_heartbeat_ages(client, login, make_task,
+                                                               make_user, monday):
+    from app.engine.models import Timer
+    from app.ops.models import WorkerHeartbeat
+
+    task = make_task()
+    for seconds in (30, 45, 200, 4000, 90000, -60):  # the last is not due yet
+        db.session.add(Timer(instance_id=task.instance_id, task_id="t", name="x",
+                             due_at=monday - timedelta(seconds=seconds)))
+    for name, age in (("web1:11", 5), ("web2:12", 600)):
+        db.session.add(WorkerHeartbeat(name=name, host=name.split(":")[0], pid=1,
+                                       started_at=monday - timedelta(hours=1),
+                                       beat_at=monday - timedelta(seconds=age)))
+    db.session.commit()
+    assert [b.value for b in queries.timer_lag_buckets(monday)] == [2, 1, 0, 1, 1]
+    beats = {b.label: b for b in queries.heartbeat_ages(monday, stale_after=60)}
+    assert beats["web1:11"].parts == (("fresh", 5),)
+    assert beats["web2:12"].parts == (("stale", 600),)
+    login(client, make_user(roles=["admin"], region_code=None))
+    html = client.get("/dashboard?lang=zh_CN").get_data(as_text=True)
+    lag = html.split('data-testid="lag-chart"', 1)[1].split("</section>", 1)[0]
+    assert "<svg" in lag and "延迟 1 分钟以内" in lag and "延迟超过 1 天" in lag
+    assert 'data-testid="due-timers">5<' in lag
+    beat = html.split('data-testid="heartbeat-chart"', 1)[1].split("</section>", 1)[0]
+    assert "<svg" in beat and "web2:12" in beat and "600 s" in beat
+    assert "失联（超过 60 秒）" in beat and 'fill="#dc3545"' in beat and 'fill="#198754"' in beat
+    en = client.get("/dashboard?lang=en").get_data(as_text=True)
+    assert "More than a day late" in en and "Stale (over 60 s)" in en
+
+
+def test_sla_by_month_leaves_out_enterprise_steps(make_task, staff, monday):
+    for role, late in (("reviewer", False), ("enterprise", True), ("enterprise", True)):
+        t = make_task(role=role, due_at=monday + timedelta(hours=24))
+        t.state = "completed"
+        t.completed_at = t.created_at + timedelta(hours=30 if late else 2)
+    db.session.commit()
+    [month] = queries.sla_by_month(queries.scope(staff["reviewer"]))
+    assert month.value == 100.0 and month.note == "1/1"
+
+
+def test_english_dashboard_names_steps_in_english(client, login, make_task, staff, monday):
+    make_task(title="拟定核定量", due_at=monday - timedelta(hours=1))
+    done = make_task(title="复核异议")
+    done.state, done.completed_at = "completed", done.created_at + timedelta(hours=3)
+    db.session.commit()
+    login(client, staff["reviewer"])
+    en = client.get("/dashboard?lang=en").get_data(as_text=True)
+    main = en.split("<main", 1)[1]
+    assert "Draft the amounts" in main and "拟定核定量" not in main
+    assert "复核异议" not in main
+    zh = client.get("/dashboard?lang=zh_CN").get_data(as_text=True)
+    assert "拟定核定量" in zh and "Draft the amounts" not in zh
+
+
+def test_R7_foreign_region_is_refused_in_the_pages_language(client, login, staff):
+    login(client, staff["reviewer"])
+    zh = client.get(f"/dashboard?region={COUNTY_B}&lang=zh_CN")
+    assert zh.status_code == 404 and "地区不存在或不在管辖范围内" in zh.get_data(as_text=True)
+    en = client.get(f"/dashboard?region={COUNTY_B}&lang=en")
+    assert en.status_code == 404 and "地区不存在" not in en.get_data(as_text=True)
+    assert "The region does not exist or is outside your jurisdiction" in en.get_data(as_text=True)
+
+
+def test_long_labels_fit_the_label_column(app):
+    from app.dashboard.views import fit_label
+
+    assert fit_label("初审") == "初审"
+    assert fit_label("共同上级部门审批跨区域交易") == "共同上级部门审批跨区域交易"  # 13 wide: fits
+    assert fit_label("共同上级部门审批跨区域交易审批") == "共同上级部门审批跨区域交…"
+    assert fit_label("Common superior bureau approves the cross-region trade") \
+        == "Common superior bureau ap…"

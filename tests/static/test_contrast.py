@@ -100,3 +100,33 @@ def test_contrast_formula_matches_known_values():
     assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
     assert contrast("#0d6efd", "#ffffff") == pytest.approx(4.5, abs=0.01)  # Bootstrap's blue
     assert contrast("#ffc107", "#ffffff") < 3  # Bootstrap's yellow: too pale as a light
+
+
+def _chart_colours() -> list[tuple[str, str]]:
+    from app.dashboard import palette
+
+    return [(f"palette {k}", v) for k, v in palette.COLOURS.items()] + [
+        ("palette BAR", palette.BAR), ("palette FALLBACK", palette.FALLBACK)]
+
+
+@pytest.mark.parametrize("where, colour", _chart_colours(), ids=lambda v: str(v))
+def test_chart_colours_reach_3_to_1_on_white(where, colour):
+    """The dashboard's bars and legend swatches are graphics read against the white card."""
+    ratio = contrast(colour, WHITE)
+    assert ratio >= 3.0, f"{where}: {colour} on white is {ratio:.2f}:1, needs 3:1"
+
+
+def test_chart_text_reaches_4_5_to_1_and_lights_match_the_css():
+    from app.dashboard import palette
+
+    assert contrast(palette.TEXT, WHITE) >= 4.5
+    css = {s: d for s, d in _rules() if s.startswith(".light-")}
+    for light in ("red", "yellow", "green", "none"):  # the same light reads the same everywhere
+        assert palette.COLOURS[light] == css[f".light-{light}"]["background-color"], light
+    assert contrast("#e0a800", WHITE) < 3 and contrast("#adb5bd", WHITE) < 3  # the old ones
+
+
+def test_the_chart_template_draws_only_palette_colours():
+    text = (ROOT / "app" / "dashboard" / "templates" / "dashboard" / "_charts.html").read_text(
+        encoding="utf-8")
+    assert not HEX.findall(text), "chart colours belong in app/dashboard/palette.py"
