@@ -85,7 +85,11 @@ def list_mediation(instance_id: int):
 @bp.post("/trades/<int:instance_id>/bids")
 @api_auth("enterprise")
 def place_bid(instance_id: int):
-    """Bid in a reserve sale's public bidding while it is open (R20); the deposit is held (R27a).
+    """Bid in a trade's public bidding while it takes bids (R20); the deposit is held (R27a).
+    Listing: register at the listed price (`price_per_tonne` may be left out) during the listing
+    period; several intended buyers then bid it up, each bid at least the best plus the increment.
+    Auction: each bid at least the best so far plus the minimum increment. Call auction: one sealed
+    bid per unit, at least the reserve price. A reserve sale or a unit's surplus transfer alike.
     ---
     post:
       tags: [trading]
@@ -95,13 +99,17 @@ def place_bid(instance_id: int):
         201: {content: {application/json: {schema: BidSchema}}}
         401: {description: no valid token}
         403: {description: not an enterprise user}
-        404: {description: no such reserve sale by public bidding}
-        409: {description: "bidding not open (not yet announced, or closed): rule R20"}
+        404: {description: no such trade by public bidding}
+        409:
+          description: "bidding not open (not yet announced, or closed), already registered in a
+            listing, a call auction's sealed bid already made, the caller's bid is already the
+            best, a bid-up by a unit that did not register: rule R20"
         422:
-          description: "below the reserve price (R20, R21) or the highest bid (R20); the bidder
-            fails a buyer check (R9, R16, R23, R26, R27, R28)"
+          description: "below the reserve price (R20, R21), not the listed price (R20), below the
+            best bid plus the increment (R20); the bidder fails a buyer check (R9, R16, R23, R26,
+            R27, R28)"
     """
-    bidding.reserve_sale(instance_id)  # no such sale: 404 before the body is read
+    bidding.public_sale(instance_id)  # no such sale: 404 before the body is read
     body = load_body(BidInSchema())
     bid = bidding.place_bid(user=actor(), instance_id=instance_id,
                             price=body["price_per_tonne"], project_name=body["project_name"])
@@ -112,8 +120,10 @@ def place_bid(instance_id: int):
 @bp.get("/trades/<int:instance_id>/bids")
 @api_auth()
 def list_bids(instance_id: int):
-    """The bids of a reserve sale (R20), highest first: all bidders for bureau staff over the trade;
-    for a bidder every price but only its own identity.
+    """The bids of a trade's public bidding (R20), highest first: all bidders for bureau staff over
+    the trade; for a bidder (and the seller) every price but only its own identity. A call
+    auction's bids are sealed until the period closes: each bidder sees only its own, the bureau
+    none (`sealed` true, `bids_count` all of them). `min_next_price` is the lowest bid accepted now.
     ---
     get:
       tags: [trading]
@@ -121,7 +131,7 @@ def list_bids(instance_id: int):
       responses:
         200: {content: {application/json: {schema: BidListSchema}}}
         401: {description: no valid token}
-        404: {description: no such reserve sale (or the caller neither bids nor oversees it)}
+        404: {description: "no such sale (or the caller neither bids, sells nor oversees it)"}
     """
-    rows = bidding.list_bids(user=actor(), instance_id=instance_id)
-    return jsonify(BidListSchema().dump({"items": rows, "total": len(rows)}))
+    board = bidding.list_bids(user=actor(), instance_id=instance_id)
+    return jsonify(BidListSchema().dump({**vars(board), "total": len(board.items)}))

@@ -66,6 +66,16 @@ LABELS = {
     "bidding_opened_at": _l("Bidding opened at"),
     "bidding_closes_at": _l("Bidding closes at"),
     "winning_price": _l("Winning price (yuan/t)"),
+    "bidding_phase": _l("Bidding phase"),  # R20 by method
+    "listed_price": _l("Listed or starting price (yuan/t)"),
+    "reserve_price": _l("Reserve price (yuan/t)"),
+    "bid_increment": _l("Minimum increment (yuan/t)"),
+    "bid_up_closes_at": _l("Bid-up closes at"),
+    "bidding_awarded_at": _l("Bidding result confirmed at"),
+    "end_reason": _l("Why the trade ended"),  # R27a not paid, R37 rights sold meanwhile
+    "rule": _l("Rule"),
+    "message": _l("Explanation"),
+    "ended_at": _l("Ended at"),
     "bids_count": _l("Number of bids"),
     "escalations": _l("Escalations"),
     "certification_escalated": _l("Certification overdue"),
@@ -85,8 +95,18 @@ VALUES = {
     "standard": _l("Standard"),
     "simplified": _l("Simplified registration"),
     "completed": _l("Completed"),
+    "not_paid": _l("Buyer did not pay"),  # trade outcomes at the settlement (R27a, R37)
+    "rights_unavailable": _l("Rights no longer available"),
     True: _l("Yes"),
     False: _l("No"),
+}
+
+# R20: the phases of a trade's public bidding
+BIDDING_PHASES = {
+    "open": _l("Open for bids"),
+    "bid_up": _l("Intended buyers bidding up"),
+    "closed": _l("Bidding closed"),
+    "awarded": _l("Bidding result confirmed"),
 }
 
 POLLUTANTS = {
@@ -125,6 +145,8 @@ def _value(key: str, value: Any) -> Any:
         return unit.name if unit else str(value)
     if key == "seller":  # a ledger account: an enterprise id or reserve:<region code>
         return _account(str(value))
+    if key == "bidding_phase":
+        return BIDDING_PHASES.get(value, value)
     if key == "method":
         from app.public.printing import METHOD_LABELS
 
@@ -156,7 +178,8 @@ def _account(account: str) -> str:
 
         region = db.session.get(Region, account.removeprefix("reserve:"))
         return str(_l("%(region)s reserve", region=region.name if region else account))
-    unit = db.session.get(Enterprise, int(account)) if account.isdigit() else None
+    number = account.removeprefix("enterprise:")  # a summary names a unit's account so
+    unit = db.session.get(Enterprise, int(number)) if number.isdigit() else None
     return unit.name if unit else account
 
 

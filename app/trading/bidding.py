@@ -1,17 +1,32 @@
-"""Public bidding of a reserve sale (R20, ZJ §4(3)) with each bidder's deposit (R27a).
+"""Public bidding of a trade by listing, auction or call auction (R20, ZJ §4(3)(4)) with each
+bidder's deposit (R27a).
 
-A non-green trade that buys from a government reserve by listing, auction or call auction is,
-after its announcement, open for bids for a number of working days (the province policy's
-`bidding_days`, R5 counting). The applicant's offer is the first bid. Other units that pass the
-checks the trade applied to its buyer bid at least the reserve price and at least the highest bid
-so far; each bidder's deposit is held. When the bidding period ends (a timer in the diagram) the
-bureau confirms the result: the highest bid wins (the earliest of equal bids), the winner becomes
-the trade's buyer, and every other bidder's deposit is refunded.
+A non-green trade by listing (挂牌), auction (拍卖) or call auction (集合竞价) — a sale from a
+government reserve or the transfer of a unit's surplus alike — is, after its announcement on the
+public portal (R38), open for bids for the province policy's `bidding_days` working days (R5
+counting). The applicant's offer is the first bid. Other units that pass the checks the trade
+applied to its buyer may bid, at least at the reserve price; each bidder's deposit is held. The
+three methods differ:
+
+- listing: during the period units register as intended buyers (意向受让方) at the listed price
+  (the applicant's offer). One intended buyer → it buys at the listed price. Several → a bid-up
+  round of `bid_up_days` working days among them only, each bid beating the best so far by the
+  policy's `bid_increment`.
+- auction: open ascending bids from the applicant's offer; each bid beats the best so far by at
+  least `bid_increment`; bidders see every price (not who bid it).
+- call auction: one sealed bid per unit, at least the reserve price; nobody — the bureau included
+  — sees another unit's bid until the period has closed.
+
+When bidding ends (timers in the diagram) the bureau confirms the result: the highest bid wins (the
+earliest of equal bids), the winner becomes the trade's buyer, every other bidder's deposit is
+refunded. A trade opened by an older diagram version (it sets no `bidding_phase`) keeps the rule it
+was announced with: a bid may not be below the highest so far.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,6 +42,8 @@ from app.extensions import db
 from app.trading import eligibility, settlement
 from app.trading.models import Bid
 
+OPEN, BID_UP = "open", "bid_up"  # the phases in which bids are taken
+
 
 def _ranked(instance_id: int) -> list[Bid]:
     """Highest price first; of equal prices the earliest bid first (R20)."""
@@ -40,11 +57,39 @@ def bids_count(instance_id: int) -> int:
         select(func.count()).select_from(Bid).where(Bid.instance_id == instance_id)) or 0
 
 
-def _bidding_open(summary: dict, now: datetime) -> bool:
-    closes = summary.get("bidding_closes_at")
-    if not summary.get("bidding") or not closes or summary.get("bidding_closed_at"):
+def _moment(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def phase(summary: dict, now: datetime) -> str | None:
+    """The phase taking bids now (`open`, or a listing's `bid_up`), None when none is."""
+    if not summary.get("bidding") or summary.get("bidding_closed_at"):
+        return None
+    closes = _moment(summary.get("bidding_closes_at"))
+    if closes is not None and now < closes:
+        return OPEN
+    bid_up_closes = _moment(summary.get("bid_up_closes_at"))
+    if summary.get("bidding_phase") == BID_UP and bid_up_closes and now < bid_up_closes:
+        return BID_UP
+    return None
+
+
+def _legacy(summary: dict) -> bool:
+    """Opened by a diagram version from before the methods differed (it sets no phase): every
+    method is an ascending bidding there."""
+    return summary.get("bidding_phase") is None
+
+
+def sealed(summary: dict, now: datetime) -> bool:
+    """R20 call auction: the bids stay sealed until the bidding period has closed."""
+    if _legacy(summary) or summary.get("method") != "call_auction":
         return False
-    return now < datetime.fromisoformat(closes)
+    closes = _moment(summary.get("bidding_closes_at"))
+    return closes is None or now < closes
+
+
+def _increment(summary: dict) -> Decimal:
+    return to_yuan(summary.get("bid_increment") or "0")
 
 
 # -- script functions (called from bpmn/trade.bpmn) ------------------------------------------
@@ -61,6 +106,16 @@ def open_bidding(buyer_id: int, price_per_tonne: str, project: dict | None = Non
                            placed_at=clock.now(), status="active"))
         db.session.flush()
     return {"bids_count": bids_count(instance_id)}
+
+
+def close_bidding(method: str) -> dict:
+    """Script function (R20): the bidding period is over. A listing with several intended buyers
+    goes to a bid-up among them (`bid_up`); every other sale waits for the bureau (`closed`)."""
+    instance_id = engine.current_instance_id()
+    bidders = db.session.scalar(select(func.count(func.distinct(Bid.enterprise_id)))
+                                .where(Bid.instance_id == instance_id)) or 0
+    return {"phase": BID_UP if method == "listing" and bidders > 1 else "closed",
+            "bidders": bidders}
 
 
 def award_bids(buyer_id: int, total_tonnes: str, project: dict, buyer_region: str) -> dict:
@@ -87,8 +142,10 @@ def award_bids(buyer_id: int, total_tonnes: str, project: dict, buyer_region: st
         inst = db.session.get(ProcessInstance, instance_id)
         inst.enterprise_id = unit.id  # the winner's users sign the contract (R24)
         out["buyer_region"] = unit.region_code
-        out["project"] = {
-            "name": winner.project_name or "竞得方建设项目",
+        named = [b.project_name for b in bids
+                 if b.enterprise_id == winner.enterprise_id and b.project_name]
+        out["project"] = {  # the project the winner named with its bids (the best one first)
+            "name": named[0] if named else "竞得方建设项目",
             "substitution": (project or {}).get("substitution") or {},
             "water_system": eligibility.buyer_water_system(unit, {}),
             "major": False,
@@ -115,6 +172,20 @@ class BidView:
     deposit: dict | None
 
 
+@dataclass(frozen=True)
+class Board:
+    """The bids one caller may see, with the state of the bidding (R20)."""
+
+    items: list[BidView]
+    method: str | None
+    phase: str | None  # open | bid_up while bids are taken, else None
+    sealed: bool  # call auction before its close: only the caller's own bid is shown
+    bids_count: int
+    best_price: str | None  # the best bid so far (not while sealed)
+    min_next_price: str | None  # the lowest acceptable next bid, where one is announced
+    closes_at: datetime | None  # the end of the phase taking bids
+
+
 def _view(bid: Bid, *, viewer_enterprise: int | None, bureau: bool) -> BidView:
     mine = viewer_enterprise is not None and bid.enterprise_id == viewer_enterprise
     shown = bureau or mine
@@ -127,49 +198,110 @@ def _view(bid: Bid, *, viewer_enterprise: int | None, bureau: bool) -> BidView:
                    enterprise_name=unit.name if unit else None, deposit=deposit)
 
 
-def reserve_sale(instance_id: int, *, lock: bool = False) -> ProcessInstance:
-    """A running or ended trade that sells reserve rights by public bidding (R20); else 404."""
+def public_sale(instance_id: int, *, lock: bool = False) -> ProcessInstance:
+    """A running or ended trade sold by public bidding (R20); else 404."""
     query = select(ProcessInstance).where(ProcessInstance.id == instance_id,
                                           ProcessInstance.key == "trade")
     if lock:  # bids on one trade are placed one after the other (PostgreSQL row lock)
         query = query.with_for_update().execution_options(populate_existing=True)
     inst = db.session.scalar(query)
     if inst is None or not (inst.summary or {}).get("bidding"):
-        raise NotFound("该交易不是公开竞价的储备出让")
+        raise NotFound("该交易不是公开竞价交易")
     return inst
 
 
-def place_bid(*, user: User, instance_id: int, price: Any, project_name: Any = None) -> BidView:
-    """R20: a unit bids in a reserve sale's public bidding while it is open (409 after it
-    closed); the bid must reach the reserve price and the highest bid so far (422). R27a: the
-    bidder's deposit (ratio × listing price × quantity) is recorded with its first bid."""
-    if not user.has_role("enterprise") or user.enterprise_id is None:
-        raise Forbidden("仅排污单位可以参与竞价")
-    inst = reserve_sale(instance_id, lock=True)
-    summary = inst.summary or {}
-    now = clock.now()
-    if inst.status != "running" or not _bidding_open(summary, now):
-        closes = summary.get("bidding_closes_at")
-        when = ""
-        if closes and now >= datetime.fromisoformat(closes):
-            when = f"（竞价期已于 {clock.deadline_text(datetime.fromisoformat(closes))} 届满）"
-        raise RuleViolation("R20", f"该储备出让当前不在竞价期内，不接受报价{when}", status=409)
+reserve_sale = public_sale  # the name before surplus transfers were bid for too
+
+
+def _closed_refusal(summary: dict, now: datetime) -> RuleViolation:
+    closes = _moment(summary.get("bid_up_closes_at")) or _moment(summary.get("bidding_closes_at"))
+    when = ""
+    if closes and now >= closes:
+        when = f"（竞价期已于 {clock.deadline_text(closes)} 届满）"
+    return RuleViolation("R20", f"该交易当前不在竞价期内，不接受报价{when}", status=409)
+
+
+def _parse_price(price: Any, summary: dict, current: str | None) -> Decimal:
+    """The bid's price; a listing's registration may leave it out (the listed price)."""
+    if (price is None or price == "") and current == OPEN and summary.get("method") == "listing" \
+            and summary.get("listed_price") and not _legacy(summary):
+        return to_yuan(summary["listed_price"])
     try:
         amount = to_yuan(price)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, ArithmeticError):
         raise ValidationFailed("报价有误", fields={
             "price_per_tonne": ["应为金额字符串，如 \"5000.00\""]}) from None
     if amount <= 0:
         raise ValidationFailed("报价有误", fields={"price_per_tonne": ["报价须大于 0"]})
+    return amount
+
+
+def _check_raise(ranked: list[Bid], bidder_id: int, amount: Decimal, increment: Decimal) -> None:
+    """R20 auction and a listing's bid-up: beat the best bid so far by the minimum increment."""
+    if not ranked:
+        return
+    best = ranked[0]
+    if best.enterprise_id == bidder_id:
+        raise RuleViolation("R20", f"贵单位的报价 {fmt_yuan(best.price_per_tonne)} 元/吨已是当前"
+                            "最高报价，无须再加价", status=409)
+    least = best.price_per_tonne + increment
+    if amount < least:
+        raise RuleViolation(
+            "R20", f"报价 {fmt_yuan(amount)} 元/吨过低：须不低于当前最高报价 "
+            f"{fmt_yuan(best.price_per_tonne)} 元/吨加最低加价幅度 {fmt_yuan(increment)} 元/吨，"
+            f"即 {fmt_yuan(least)} 元/吨")
+
+
+def _check_method(summary: dict, current: str, ranked: list[Bid], bidder_id: int,
+                  amount: Decimal) -> None:
+    """R20: what each method accepts as the next bid (the module docstring)."""
+    method = summary.get("method")
+    mine = [b for b in ranked if b.enterprise_id == bidder_id]
+    if _legacy(summary):  # the rule such a sale was announced with
+        if ranked and amount < ranked[0].price_per_tonne:
+            raise RuleViolation(
+                "R20", f"报价 {fmt_yuan(amount)} 元/吨低于当前最高报价 "
+                f"{fmt_yuan(ranked[0].price_per_tonne)} 元/吨")
+        return
+    if current == BID_UP:
+        if not mine:
+            raise RuleViolation("R20", "挂牌期满后的加价竞价仅限挂牌期内登记的意向受让方参加",
+                                status=409)
+        _check_raise(ranked, bidder_id, amount, _increment(summary))
+    elif method == "listing":
+        if mine:
+            raise RuleViolation("R20", "贵单位已登记为意向受让方；有多个意向受让方的，挂牌期满后"
+                                "再加价竞价", status=409)
+        listed = to_yuan(summary.get("listed_price") or summary.get("price_per_tonne"))
+        if amount != listed:
+            raise RuleViolation(
+                "R20", f"挂牌期内按挂牌价 {fmt_yuan(listed)} 元/吨登记受让意向，报价 "
+                f"{fmt_yuan(amount)} 元/吨不符")
+    elif method == "auction":
+        _check_raise(ranked, bidder_id, amount, _increment(summary))
+    elif method == "call_auction" and mine:
+        raise RuleViolation("R20", "集合竞价每家单位只能提交一次密封报价，提交后不得更改",
+                            status=409)
+
+
+def place_bid(*, user: User, instance_id: int, price: Any, project_name: Any = None) -> BidView:
+    """R20: a unit bids in a public sale while it takes bids (409 otherwise), by the rules of the
+    sale's method (422/409 naming R20) and at least at the reserve price (R20, R21). R27a: the
+    bidder's deposit (ratio × listing price × quantity) is recorded with its first bid."""
+    if not user.has_role("enterprise") or user.enterprise_id is None:
+        raise Forbidden("仅排污单位可以参与竞价")
+    inst = public_sale(instance_id, lock=True)
+    summary = inst.summary or {}
+    now = clock.now()
+    current = phase(summary, now) if inst.status == "running" else None
+    if current is None:
+        raise _closed_refusal(summary, now)
+    amount = _parse_price(price, summary, current)
     bidder = db.session.get(Enterprise, user.enterprise_id)
     if bidder is None:
         raise NotFound("排污单位不存在")
     eligibility.check_bidder(summary, bidder, amount)  # R16, R9, R23, R26–R28, R20/R21 floor
-    ranked = _ranked(inst.id)
-    if ranked and amount < ranked[0].price_per_tonne:
-        raise RuleViolation(
-            "R20", f"报价 {fmt_yuan(amount)} 元/吨低于当前最高报价 "
-            f"{fmt_yuan(ranked[0].price_per_tonne)} 元/吨", status=422)
+    _check_method(summary, current, _ranked(inst.id), bidder.id, amount)
     name = str(project_name or "").strip()[:200] or None
     bid = Bid(instance_id=inst.id, enterprise_id=bidder.id, price_per_tonne=amount,
               project_name=name, placed_at=now, placed_by=user.id, status="active")
@@ -188,16 +320,39 @@ def place_bid(*, user: User, instance_id: int, price: Any, project_name: Any = N
     return _view(bid, viewer_enterprise=bidder.id, bureau=False)
 
 
-def list_bids(*, user: User, instance_id: int) -> list[BidView]:
-    """R20: the bids, highest first. Bureau staff over the trade see every bidder; a bidder sees
-    every price but only its own identity; anyone else gets 404."""
+def list_bids(*, user: User, instance_id: int) -> Board:
+    """R20: the bids, highest first. Bureau staff over the trade see every bidder; a bidder and the
+    seller see every price but only the bidder's own identity; a call auction's bids stay sealed
+    (each bidder sees only its own) until the period has closed; anyone else gets 404."""
     from app.trading.services import party_of
 
-    inst = reserve_sale(instance_id)
-    bureau = party_of(user, inst) == "bureau"
+    inst = public_sale(instance_id)
+    summary = inst.summary or {}
+    party = party_of(user, inst)
+    bureau = party == "bureau"
     mine = user.enterprise_id if user.has_role("enterprise") else None
     bids = _ranked(inst.id)
-    if not bureau and not any(b.enterprise_id == mine for b in bids if mine is not None):
+    bidder = mine is not None and any(b.enterprise_id == mine for b in bids)
+    if not (bureau or bidder or party == "seller"):
         raise NotFound("交易不存在或您无权查看")
-    return [_view(b, viewer_enterprise=mine, bureau=bureau) for b in bids]
-
+    now = clock.now()
+    hidden = sealed(summary, now)
+    shown = [b for b in bids if not hidden or (mine is not None and b.enterprise_id == mine)]
+    current = phase(summary, now) if inst.status == "running" else None
+    best = bids[0].price_per_tonne if bids and not hidden else None
+    least = None
+    if current is not None and not _legacy(summary):
+        if current == BID_UP or summary.get("method") == "auction":
+            least = best + _increment(summary) if best is not None else None
+        elif summary.get("method") == "listing":
+            least = to_yuan(summary.get("listed_price") or summary.get("price_per_tonne"))
+        elif summary.get("reserve_price"):
+            least = to_yuan(summary["reserve_price"])
+    closes = summary.get("bid_up_closes_at") if current == BID_UP else summary.get(
+        "bidding_closes_at")
+    return Board(
+        items=[_view(b, viewer_enterprise=mine, bureau=bureau) for b in shown],
+        method=summary.get("method"), phase=current, sealed=hidden, bids_count=len(bids),
+        best_price=fmt_yuan(best) if best is not None else None,
+        min_next_price=fmt_yuan(least) if least is not None else None,
+        closes_at=_moment(closes))

@@ -153,6 +153,27 @@ def check_price(*, seller: Party, amounts: dict[str, str], method: str, price: D
     return False
 
 
+def reserve_price(*, seller: Party, amounts: dict[str, str],
+                  pp: ProvincePolicy) -> Decimal | None:
+    """R20, R21: the lowest price a public sale accepts, announced as its reserve price (底价): the
+    fee standard of a reserve sale where it applies (ZJ) and the benchmark price where that applies
+    (SJZ), the highest over the pollutants sold; None when no floor applies."""
+    floors = []
+    for pollutant in amounts:
+        if seller.kind == "reserve" and pp.fee_reserve_price:
+            floors.append(ledger_policy.fee_standard(province_code=pp.province_code,
+                                                     pollutant=pollutant))
+        if pp.benchmark_floor:
+            floors.append(ledger_policy.benchmark_price(province_code=pp.province_code,
+                                                        pollutant=pollutant))
+    found = [f for f in floors if f is not None]
+    return max(found) if found else None
+
+
+def _fmt_price(price: Decimal | None) -> str | None:
+    return fmt_yuan(to_yuan(price)) if price is not None else None
+
+
 def _attainment(region_code: str, year: int):
     """R27: the region's record for `year`, else its nearest ancestor's (None when none)."""
     region = db.session.get(Region, region_code)
@@ -246,7 +267,9 @@ def check_trade(data: dict, buyer: Enterprise) -> Checked:
             raise RuleViolation(*problem)
     key_unit = pp.green_channel and (policy.is_key_a_grade(seller.enterprise)
                                      or policy.is_key_a_grade(buyer))  # R30
-    bidding = seller.kind == "reserve" and not green and method in policy.PUBLIC_METHODS  # R20
+    # R20: a reserve sale or a surplus transfer by listing, auction or call auction goes to public
+    # bidding (announced, R38); agreement and the green channel (R29) do not
+    bidding = not green and method in policy.PUBLIC_METHODS
     deposit = None
     if not green and pp.deposit_ratio > 0:  # R27a
         deposit = {"ratio": fmt_yuan(to_yuan(pp.deposit_ratio)),
@@ -280,7 +303,15 @@ def check_trade(data: dict, buyer: Enterprise) -> Checked:
         "applicant_id": buyer.id,
         "bidding": bidding,
         "bidding_days": pp.bidding_days if bidding else 0,
+        "bid_increment": fmt_yuan(to_yuan(pp.bid_increment)) if bidding else None,
+        "bid_up_days": pp.bid_up_days if bidding else 0,
+        "reserve_price": _fmt_price(reserve_price(seller=seller, amounts=amounts, pp=pp))
+        if bidding else None,
         "bidding_closes_at": None,
+        "bid_up_closes_at": None,
+        "settlement_outcome": None,  # R24/R27a: set by the settlement confirmation
+        "settlement_refusal": None,  # R37: set when the settlement finds the rights sold
+        "end_reason": None,
         "winning_price": None,
         "contract_signed_at": None,
         "settle_due_at": None,
@@ -292,7 +323,7 @@ def check_trade(data: dict, buyer: Enterprise) -> Checked:
 
 
 def check_bidder(data: dict, bidder: Enterprise, price: Decimal) -> None:
-    """A unit bidding in a reserve sale (R20) passes the checks the trade applied to its buyer:
+    """A unit bidding in a public sale (R20) passes the checks the trade applied to its buyer:
     R16 no overdue fee notice, R9/R23/R37 against the seller, R27/R28 across regions, and the bid
     needs no cross-region approval other than the one the trade holds (R26); the price is at
     least the reserve price (R20 fee standard, R21 benchmark where they apply)."""
@@ -306,7 +337,7 @@ def check_bidder(data: dict, bidder: Enterprise, price: Decimal) -> None:
     check_seller(seller, bidder, amounts, pp)  # R23, R37
     if pp.cross_region_approval and superior != data.get("approving_region"):
         raise RuleViolation(
-            "R26", "本次储备出让未经贵单位所在地与出让方的共同上级生态环境部门审批，"
+            "R26", "本次出让未经贵单位所在地与出让方的共同上级生态环境部门审批，"
             f"不能参与竞价{pp.tag()}")
     if superior is not None:
         problem = cross_region_problem(buyer_id=bidder.id, seller=seller.account,

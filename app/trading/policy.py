@@ -15,6 +15,9 @@ GREEN_DECISION = "trade_green_channel"  # R29
 KEY_INDUSTRIES = ("钢铁", "焦化", "水泥", "平板玻璃", "建筑陶瓷", "火电", "垃圾发电", "燃煤发电")
 PUBLIC_METHODS = ("listing", "auction", "call_auction")  # R20 public bidding
 METHODS = ("agreement", *PUBLIC_METHODS)  # R20
+# R20: the seeded defaults of trade_province_policy.dmn, for a table edited before its columns
+DEFAULT_BID_INCREMENT = Decimal("100.00")
+DEFAULT_BID_UP_DAYS = 1
 METHOD_NAMES = {"agreement": "协议转让", "listing": "挂牌转让", "auction": "拍卖转让",
                 "call_auction": "集合竞价"}
 
@@ -33,7 +36,9 @@ class ProvincePolicy:
     cross_region_approval: bool  # R26
     deposit_ratio: Decimal  # R27a
     certification_months: int  # R30: the tradable amount certified within N calendar months
-    bidding_days: int  # R20: working days a reserve sale stays open for bids
+    bidding_days: int  # R20: working days a public sale stays open for bids (R5 counting)
+    bid_increment: Decimal  # R20: the minimum raise over the best bid (auction, listing bid-up)
+    bid_up_days: int  # R20: working days of a listing's bid-up among several intended buyers
 
     def tag(self) -> str:
         """The province named in a refusal: whose policy applied."""
@@ -56,6 +61,9 @@ def province_policy(*, province_code: str) -> ProvincePolicy:
         deposit_ratio=Decimal(str(out.get("deposit_ratio") or 0)),
         certification_months=int(out.get("certification_months") or 1),
         bidding_days=int(out.get("bidding_days") or 5),
+        # a table edited before these columns existed reads the shipped defaults
+        bid_increment=Decimal(str(out.get("bid_increment") or DEFAULT_BID_INCREMENT)),
+        bid_up_days=int(out.get("bid_up_days") or DEFAULT_BID_UP_DAYS),
     )
 
 

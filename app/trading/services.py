@@ -21,7 +21,13 @@ from app.engine.types import StartSpec
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.ledger import services as ledger
-from app.trading import bidding, certificates, eligibility, settlement
+from app.trading import (
+    bidding,
+    certificates,
+    eligibility,
+    outcomes,  # noqa: F401  (registers the settlement outcomes, R27a, R37)
+    settlement,
+)
 from app.trading.models import Certificate, MediationRequest
 
 PROCESS_KEY = "trade"
@@ -32,6 +38,9 @@ SUMMARY_FIELDS = (
     "buyback_offer", "outcome", "key_unit", "certify_due_at", "bidding", "bidding_opened_at",
     "bidding_closes_at",
     "winning_price",
+    # R20 public bidding by method, R38 announcement; R27a/R37 settlement outcomes
+    "bidding_phase", "listed_price", "reserve_price", "bid_increment", "bid_up_closes_at",
+    "bidding_awarded_at", "end_reason",
 )
 
 
@@ -166,7 +175,7 @@ def _escalations(instance_id: int, data: dict) -> list[dict]:
     now = clock.now()
     for task, (rule, due_key, done_key) in ESCALATED_TASKS.items():
         due = data.get(due_key)
-        if task not in out and due and not data.get(done_key) and (
+        if task not in out and due and not data.get(done_key) and not data.get("outcome") and (
                 now >= datetime.fromisoformat(due)):
             out[task] = {"rule": rule, "task": task, "due_at": due,
                          "at": clock.local(now).isoformat()}
@@ -182,6 +191,7 @@ for _name, _fn in (("common_superior", common_superior),
                    ("deposit_now", deposit_now),
                    ("month_days", month_days),
                    ("open_bidding", bidding.open_bidding),
+                   ("close_bidding", bidding.close_bidding),
                    ("award_bids", bidding.award_bids)):
     register_script_function(_name, _fn)
 

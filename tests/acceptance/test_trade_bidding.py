@@ -1,7 +1,8 @@
-"""Public bidding of a reserve sale over HTTP (R20, R27a) and the R30 certification escalation:
-three bidders, the highest wins (the earliest of equal bids), the losers' deposits are refunded,
-the winner's is applied; bids below the reserve price or after the close are refused; the
-one-month certification deadline escalates without closing the task (R30)."""
+"""Public bidding of a reserve sale by auction over HTTP (R20, R27a) and the R30 certification
+escalation: three bidders, each bid beats the best by the minimum increment, the highest wins, the
+losers' deposits are refunded, the winner's is applied; bids below the reserve price or after the
+close are refused; the one-month certification deadline escalates without closing the task (R30).
+Listing and call auction: test_trade_methods.py."""
 from __future__ import annotations
 
 from app.ledger import services as ledger
@@ -26,7 +27,7 @@ def _to_bidding(h, unit, price="4000.00", tonnes="1.0000"):
     return iid
 
 
-def test_R20_R27a_reserve_auction_three_bidders_highest_wins_losers_refunded(http):
+def test_R20_R27a_reserve_auction_bids_beat_the_best_by_the_increment_highest_wins(http):
     a, unit_a = http.enterprise(XIHU)
     b, unit_b = http.enterprise(XIHU)
     c, unit_c = http.enterprise(XIHU)
@@ -42,33 +43,44 @@ def test_R20_R27a_reserve_auction_three_bidders_highest_wins_losers_refunded(htt
     assert data["bids_count"] == 1  # the applicant's offer is the first bid
     assert http.active(iid) == []  # waiting for the bidding period, no task yet
 
-    # R20: reserve price = the fee standard (COD 4000 in Zhejiang); not below the highest bid
+    # R20: reserve price = the fee standard (COD 4000 in Zhejiang); each bid beats the best so far
+    # by the province's minimum increment (100 yuan/t seeded)
     err = _bid(http, unit_b, iid, "3999.00", expect=422)["error"]
     assert err["rule"] == "R20" and "4000.00" in err["message"]
+    err = _bid(http, unit_b, iid, "4050.00", expect=422)["error"]
+    assert err["rule"] == "R20" and "4100.00" in err["message"]
     http.clock("2026-03-03T10:00:00+08:00")
     mine = _bid(http, unit_b, iid, "4500.00", project_name="B厂扩建项目")
     assert mine["mine"] is True and mine["enterprise_id"] == b
     assert mine["deposit"]["status"] == "held" and mine["deposit"]["amount"] == "1200.00"
-    assert _bid(http, unit_c, iid, "4400.00", expect=422)["error"]["rule"] == "R20"
+    assert _bid(http, unit_c, iid, "4550.00", expect=422)["error"]["rule"] == "R20"
     http.clock("2026-03-04T10:00:00+08:00")
     _bid(http, unit_c, iid, "4800.00", project_name="C厂新建项目")
+    err = _bid(http, unit_c, iid, "4900.00", expect=409)["error"]  # already the best
+    assert err["rule"] == "R20"
     http.clock("2026-03-05T10:00:00+08:00")
-    _bid(http, unit_a, iid, "4800.00")  # equal to the highest: allowed, but later
+    assert _bid(http, unit_a, iid, "4800.00", expect=422)["error"]["rule"] == "R20"  # equal
+    _bid(http, unit_a, iid, "4900.00")
+    _bid(http, unit_c, iid, "5000.00")
     http.call("POST", f"/trades/{iid}/bids", "h_xihu", expect=403,
               json={"price_per_tonne": "9000.00"})
 
-    # bidders see every price but only themselves; the bureau sees everyone; others nothing
+    # the best is visible to bidders: every price but only their own identity; the bureau sees
+    # everyone; others nothing
     seen = http.call("GET", f"/trades/{iid}/bids", unit_b)
-    assert seen["total"] == 4
+    assert seen["total"] == 5 and seen["bids_count"] == 5
+    assert (seen["method"], seen["phase"], seen["sealed"]) == ("auction", "open", False)
+    assert seen["best_price"] == "5000.00" and seen["min_next_price"] == "5100.00"
+    assert seen["closes_at"] == "2026-03-10T00:00:00+08:00"
     assert [x["price_per_tonne"] for x in seen["items"]] == [
-        "4800.00", "4800.00", "4500.00", "4000.00"]
-    assert [x["enterprise_id"] for x in seen["items"]] == [None, None, b, None]
+        "5000.00", "4900.00", "4800.00", "4500.00", "4000.00"]
+    assert [x["enterprise_id"] for x in seen["items"]] == [None, None, None, b, None]
     assert all(x["enterprise_name"] is None for x in seen["items"] if not x["mine"])
     bureau = http.call("GET", f"/trades/{iid}/bids", "h_xihu")["items"]
-    assert [x["enterprise_id"] for x in bureau] == [c, a, b, a]
+    assert [x["enterprise_id"] for x in bureau] == [c, a, c, b, a]
     http.call("GET", f"/trades/{iid}/bids", unit_o, expect=404)
     http.call("GET", f"/trades/{iid}/bids", "h_sc", expect=404)  # another county's bureau
-    assert http.call("GET", f"/instances/{iid}", unit_a)["data"]["bids_count"] == 4
+    assert http.call("GET", f"/instances/{iid}", unit_a)["data"]["bids_count"] == 5
 
     # the timer closes the bidding through the clock-driven worker
     http.clock("2026-03-09T23:59:00+08:00")
@@ -80,18 +92,19 @@ def test_R20_R27a_reserve_auction_three_bidders_highest_wins_losers_refunded(htt
     assert http.active(iid) == ["confirm_bidding"]
     http.do("h_xihu", "confirm_bidding", {"opinion": "竞价有效"}, iid=iid)
 
-    # the earliest of the highest bids wins; the winner is now the buyer
+    # the highest bid wins; the winner is now the buyer
     inst = http.call("GET", f"/instances/{iid}", unit_c)
     data = inst["data"]
-    assert data["buyer_id"] == c and data["winning_price"] == "4800.00"
-    assert data["price_per_tonne"] == "4800.00" and data["total_price"] == "4800.00"
+    assert data["buyer_id"] == c and data["winning_price"] == "5000.00"
+    assert data["price_per_tonne"] == "5000.00" and data["total_price"] == "5000.00"
+    assert data["bidding_phase"] == "awarded" and data["listed_price"] == "4000.00"
     assert data["project"]["name"] == "C厂新建项目"
     assert data["deposit"]["status"] == "held"
     assert http.todo(unit_a, "sign_contract") == []
     assert [t["instance_id"] for t in http.todo(unit_c, "sign_contract")] == [iid]
     states = {x["id"]: x["status"] for x in http.call("GET", f"/trades/{iid}/bids", "h_xihu")[
         "items"]}
-    assert sorted(states.values()) == ["lost", "lost", "lost", "won"]
+    assert sorted(states.values()) == ["lost", "lost", "lost", "lost", "won"]
     deposits = {x["enterprise_id"]: x["deposit"]["status"] for x in bureau}
     assert set(deposits) == {a, b, c}
     now = {x["enterprise_id"]: x["deposit"]["status"]
@@ -102,12 +115,12 @@ def test_R20_R27a_reserve_auction_three_bidders_highest_wins_losers_refunded(htt
     contract = http.call("GET", f"/trades/{iid}/contract", unit_c)
     assert contract["buyer"] == http.call("GET", f"/trades/{iid}/bids", "h_xihu")["items"][0][
         "enterprise_name"]
-    assert contract["price_per_tonne"] == "4800.00"
+    assert contract["price_per_tonne"] == "5000.00"
     http.do("h_xihu", "confirm_settlement", {"settlement_reference": "JS-BID"}, iid=iid)
     data = http.call("GET", f"/instances/{iid}", unit_c)["data"]
     assert data["deposit"]["status"] == "applied" and data["certificate"]
     cert = http.call("GET", f"/public/certificates/{data['certificate']}")
-    assert cert["buyer"] == contract["buyer"] and cert["price_per_tonne"] == "4800.00"
+    assert cert["buyer"] == contract["buyer"] and cert["price_per_tonne"] == "5000.00"
     assert http.call("GET", f"/enterprises/{c}/holdings", unit_c)["balances"] == {
         "COD": "1.0000"}
     assert http.call("GET", f"/enterprises/{a}/holdings", unit_a)["balances"] == {}

@@ -39,9 +39,11 @@ class TradeContractSchema(Schema):
 
 
 class BidInSchema(Schema):
-    """A bid in a reserve sale's public bidding (R20)."""
+    """A bid in a trade's public bidding (R20)."""
 
-    price_per_tonne = fields.String(required=True, metadata={"description": "yuan per tonne"})
+    price_per_tonne = fields.String(load_default=None, allow_none=True, metadata={
+        "description": "yuan per tonne; may be left out to register in a listing at its listed "
+                       "price, required otherwise"})
     project_name = fields.String(load_default=None, allow_none=True,
                                  validate=validate.Length(max=200),
                                  metadata={"description": "the bidder's construction project"})
@@ -63,4 +65,18 @@ class BidSchema(Schema):
 
 class BidListSchema(Schema):
     items = fields.List(fields.Nested(BidSchema))
-    total = fields.Integer()
+    total = fields.Integer(metadata={"description": "the items shown"})
+    method = fields.String(allow_none=True, metadata={
+        "description": "listing | auction | call_auction"})
+    phase = fields.String(allow_none=True, metadata={
+        "description": "open | bid_up (a listing's intended buyers bid it up) while bids are "
+                       "taken, else null"})
+    sealed = fields.Boolean(metadata={
+        "description": "R20 call auction before its close: only the caller's own bid is shown"})
+    bids_count = fields.Integer(metadata={"description": "all bids, shown or not"})
+    best_price = fields.String(allow_none=True, metadata={"description": "null while sealed"})
+    min_next_price = fields.String(allow_none=True, metadata={
+        "description": "the lowest bid accepted now (listed price, best + increment, reserve "
+                       "price), null when not announced"})
+    closes_at = LocalTime(allow_none=True, metadata={
+        "description": "when the phase taking bids ends"})
