@@ -7,11 +7,12 @@ from app.api import bp
 from app.api.admin import page_args
 from app.api.schemas.public import (
     CertificateCheckSchema,
+    OpenSalePageSchema,
     PublicationPageSchema,
     PublicReservePageSchema,
     PublicTradePageSchema,
 )
-from app.public import services
+from app.public import sales, services
 from app.trading import services as trading
 
 
@@ -41,6 +42,29 @@ def public_publications():
         422: {description: a filter is not valid}
     """
     return _page(PublicationPageSchema(), services.publications)
+
+
+@bp.get("/public/sales")
+def public_sales():
+    """Prior announcements (事前公告) of sales by listing, auction or call auction while their
+    bidding is open, closing soonest first: method, seller, amounts, the listed, starting or
+    reserve price, the closing time, the deposit and how to bid (R20, R27a, R38). Green-channel
+    purchases are not announced (R29).
+    ---
+    get:
+      tags: [public]
+      security: []
+      parameters:
+        - {name: q, in: query, schema: {type: string}, description: seller unit or region name}
+        - {name: region, in: query, schema: {type: string}, description: region code and below}
+        - {name: pollutant, in: query, schema: {type: string}}
+        - {name: page, in: query, schema: {type: integer, default: 1}}
+        - {name: per_page, in: query, schema: {type: integer, default: 50, maximum: 200}}
+      responses:
+        200: {content: {application/json: {schema: OpenSalePageSchema}}}
+        422: {description: a filter is not valid}
+    """
+    return _page(OpenSalePageSchema(), sales.open_sales)
 
 
 @bp.get("/public/trades")

@@ -1,14 +1,15 @@
 """Pages of the public area (R38 disclosure, R39 certificate verification): no login needed.
 
-Four tabs: allocations under publication with the time left (R12), completed trades (R24),
-reserve balances (R33) and certificate verification (R39). Lists are searched and paginated in
-SQL by app.public.services; nothing here shows personal data."""
+Five tabs: allocations under publication with the time left (R12), open sales announced while
+they take bids (事前公告, R20), completed trades (R24), reserve balances (R33) and certificate
+verification (R39). Lists are searched and paginated in SQL by app.public.services (open sales:
+app.public.sales); nothing here shows personal data."""
 from flask import Blueprint, render_template, request, url_for
 
 from app.common import clock
 from app.errors import NotFound, ValidationFailed
 from app.ledger.models import PILOT_POLLUTANTS, POLLUTANTS
-from app.public import printing, services
+from app.public import printing, sales, services
 from app.trading.services import public_certificate
 
 bp = Blueprint("public", __name__, template_folder="templates", url_prefix="/public")
@@ -40,6 +41,12 @@ def _page_url(page: int) -> str:
 def index():
     """R12, R38: allocations under publication, with the time left to apply for a review."""
     return _list("public/publications.html", services.publications, tab="publications")
+
+
+@bp.get("/sales")
+def sales_list():
+    """R20, R38: sales by listing, auction or call auction while their bidding is open."""
+    return _list("public/sales.html", sales.open_sales, tab="sales")
 
 
 @bp.get("/trades")

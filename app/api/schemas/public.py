@@ -80,3 +80,37 @@ class PublicReservePageSchema(Schema):
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
+
+
+class OpenSaleSchema(Schema):
+    """R20, R38: a sale by listing, auction or call auction announced while its bidding is open (no
+    personal data: not the applicant, not a call auction's sealed offer)."""
+
+    instance_id = fields.Integer(metadata={"description": "the trade; bids go to bid_url"})
+    method = fields.String(metadata={"description": "listing | auction | call_auction"})
+    seller = fields.String(metadata={"description": "a unit's name or \"<region>储备\""})
+    seller_kind = fields.String(metadata={"description": "enterprise | reserve"})
+    region_code = fields.String(allow_none=True, metadata={"description": "the seller's region"})
+    region_name = fields.String(allow_none=True)
+    amounts = fields.Dict(**AMOUNTS)
+    price_kind = fields.String(metadata={
+        "description": "listed (挂牌价, listing) | starting (起拍价, auction) | reserve (底价, "
+                       "call auction)"})
+    price_per_tonne = fields.Decimal(as_string=True, places=2, allow_none=True, metadata={
+        "description": "yuan per tonne; null for a call auction without a reserve price"})
+    bid_increment = fields.Decimal(as_string=True, places=2, allow_none=True, metadata={
+        "description": "the minimum raise over the best bid (auction, a listing's bid-up)"})
+    deposit_ratio = fields.Decimal(as_string=True, places=2, allow_none=True)
+    deposit_amount = fields.Decimal(as_string=True, places=2, allow_none=True, metadata={
+        "description": "R27a: each bidder's deposit, yuan"})
+    announced_at = LocalTime(allow_none=True)
+    closes_at = LocalTime(allow_none=True, metadata={"description": "bids taken until then"})
+    bid_url = fields.String(metadata={"description": "POST a bid here (enterprise users)"})
+    how_to_bid = fields.String()
+
+
+class OpenSalePageSchema(Schema):
+    items = fields.List(fields.Nested(OpenSaleSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
