@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import engine
@@ -54,7 +55,7 @@ def _enterprise(value: Any, field: str = "enterprise_id") -> Enterprise:
     except (TypeError, ValueError):
         ent = None
     if ent is None:
-        raise ValidationFailed("排污单位不存在", fields={field: ["排污单位不存在"]})
+        raise ValidationFailed(_l("排污单位不存在"), fields={field: [_l("排污单位不存在")]})
     return ent
 
 
@@ -80,7 +81,8 @@ def _take_to_reserve(*, enterprise_id: int, amounts: dict[str, str], region_code
     for pollutant, tonnes in amounts.items():
         left = Decimal(tonnes)
         if _available(enterprise_id, pollutant, acquisitions) < left:
-            raise RuleViolation("R33", f"{pollutant} 可收回（回购）的排污权不足 {tonnes} 吨")
+            raise RuleViolation("R33", _l("%(pollutant)s 可收回（回购）的排污权不足 %(tonnes)s 吨",
+                                          pollutant=pollutant, tonnes=tonnes))
         for lot in _own_lots(enterprise_id, pollutant, acquisitions):
             if left <= 0:
                 break
@@ -114,16 +116,16 @@ def buyback_prepare_start(data: dict, actor) -> StartSpec:
     for pollutant, tonnes in amounts.items():
         have = _available(ent.id, pollutant, ("paid",))
         if have < Decimal(tonnes):
-            raise RuleViolation(
-                "R33", f"仅有偿取得的排污权可申请回购：{pollutant} 有偿取得且未到期的为 "
-                       f"{fmt_tonnes(have)} 吨，不足 {tonnes} 吨")
+            raise RuleViolation("R33", _l(
+                "仅有偿取得的排污权可申请回购：%(pollutant)s 有偿取得且未到期的为 %(have)s 吨，"
+                "不足 %(tonnes)s 吨", pollutant=pollutant, have=fmt_tonnes(have), tonnes=tonnes))
     try:
         price = to_yuan(data.get("price_per_tonne"))
         if price < 0:
             raise ValueError
     except (TypeError, ValueError, ArithmeticError):
-        raise ValidationFailed("回购价格有误",
-                               fields={"price_per_tonne": ["请填写每吨价格（元）"]}) from None
+        raise ValidationFailed(_l("回购价格有误"),
+                               fields={"price_per_tonne": [_l("请填写每吨价格（元）")]}) from None
     shaped = {"enterprise_id": ent.id, "amounts": amounts, "price_per_tonne": fmt_yuan(price),
               "reserve_region": ent.region_code, "decision": None, "legs": [],
               "total_price": None, "status": "applied"}
@@ -157,20 +159,22 @@ def recovery_prepare_start(data: dict, actor) -> StartSpec:
     ent = _enterprise(data.get("enterprise_id"))
     reason = data.get("reason")
     if reason not in RECOVERY_REASONS:
-        raise ValidationFailed("收回事由有误", fields={"reason": [
-            "应为 " + " | ".join(RECOVERY_REASONS)]})
+        raise ValidationFailed(_l("收回事由有误"), fields={"reason": [
+            _l("应为 %(choices)s", choices=" | ".join(RECOVERY_REASONS))]})
     acquisitions = ("free",) if reason in FREE_ONLY_REASONS else None
     amounts = parse_amounts(data.get("amounts"), region_code=ent.region_code, required=False)
     if not amounts:
         amounts = _all_amounts(ent.id, acquisitions)
     if not amounts:
-        raise RuleViolation("R33", f"{ent.name} 没有可收回的排污权"
-                            + ("（仅无偿取得的可收回）" if acquisitions else ""))
+        raise RuleViolation("R33", _l("%(name)s 没有可收回的排污权（仅无偿取得的可收回）",
+                                      name=ent.name) if acquisitions
+                            else _l("%(name)s 没有可收回的排污权", name=ent.name))
     for pollutant, tonnes in amounts.items():
         have = _available(ent.id, pollutant, acquisitions)
         if have < Decimal(tonnes):
-            raise RuleViolation("R33", f"{pollutant} 可收回的排污权为 {fmt_tonnes(have)} 吨，"
-                                       f"不足 {tonnes} 吨")
+            raise RuleViolation("R33", _l(
+                "%(pollutant)s 可收回的排污权为 %(have)s 吨，不足 %(tonnes)s 吨",
+                pollutant=pollutant, have=fmt_tonnes(have), tonnes=tonnes))
     region = getattr(actor, "region_code", None) or ent.region_code
     shaped = {"enterprise_id": ent.id, "reason": reason, "reason_text": RECOVERY_REASONS[reason],
               "amounts": amounts, "free_only": acquisitions is not None,
@@ -273,8 +277,8 @@ def cover(*, region_code: str, pollutant: str, tonnes: Decimal | str,
                           "txn_id": moved.txn_id, "kind": ALLOCATION_TRADE})
             need -= part
     if need > 0:
-        raise RuleViolation("R34", f"本级及上级政府储备的 {pollutant} 均不足，尚缺 "
-                                   f"{fmt_tonnes(need)} 吨", status=409)
+        raise RuleViolation("R34", _l("本级及上级政府储备的 %(pollutant)s 均不足，尚缺 %(need)s 吨",
+                                      pollutant=pollutant, need=fmt_tonnes(need)), status=409)
     return moves
 
 
@@ -286,7 +290,8 @@ def sell_from_reserve(*, region_code: str, enterprise_id: int, amounts: dict[str
     the sale (R22, as a reserve sale by trade)."""
     ent = db.session.get(Enterprise, enterprise_id)
     if ent is None:
-        raise ValidationFailed("排污单位不存在", fields={"enterprise_id": ["排污单位不存在"]})
+        raise ValidationFailed(_l("排污单位不存在"),
+                               fields={"enterprise_id": [_l("排污单位不存在")]})
     covers: list[dict] = []
     legs: list[dict] = []
     today = clock.today()

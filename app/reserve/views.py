@@ -3,6 +3,7 @@ balances, and one reserve's history (buybacks, recoveries, allocation trades, sa
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.auth.access import actor, in_jurisdiction, page_auth, subtree_codes
@@ -38,9 +39,9 @@ def detail(region_code: str):
     """One reserve: balances and its entries, newest first (R34 allocation trades marked)."""
     region = db.session.get(Region, region_code)
     if region is None:
-        raise NotFound("行政区划不存在")
+        raise NotFound(_l("行政区划不存在"))
     if not in_jurisdiction(actor(), region_code):
-        raise Forbidden("无权查看该地区的储备")
+        raise Forbidden(_l("无权查看该地区的储备"))
     try:
         page = max(int(request.args.get("page", 1)), 1)
     except ValueError:
