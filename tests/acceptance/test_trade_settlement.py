@@ -128,3 +128,49 @@ def test_R20_R24_trade_pinned_to_the_previous_diagram_keeps_its_rules(http):
                      method="auction")
     assert new["version"] == 3
     assert ledger.ledger_check() == []
+
+
+def test_R37_settlement_refused_on_the_task_page_ends_the_trade_too(http, app, login):
+    """The web inbox takes the same path: the handler's page offers paid / not paid, and a
+    settlement of rights sold meanwhile is refused there and the trade ends."""
+    from app.auth.models import User
+    from tests.inbox.test_pages import csrf
+
+    seller, _ = http.enterprise(XIHU)
+    http.lot(seller, "COD", "1.0000")
+    _, _, iid_1 = _signed_surplus_trade(http, seller)
+    _, _, iid_2 = _signed_surplus_trade(http, seller)
+    http.do("h_xihu", "confirm_settlement", {"settlement_reference": "JS-1"}, iid=iid_1)
+    task = [t for t in http.todo("h_xihu", "confirm_settlement") if t["instance_id"] == iid_2][0]
+    handler = db.session.scalar(select(User).where(User.username == "h_xihu"))
+    page = login(app.test_client(), handler)
+    html = page.get(f"/inbox/tasks/{task['id']}").get_data(as_text=True)
+    assert "价款已到账" in html and "买方未支付价款" in html
+    resp = page.post(f"/inbox/tasks/{task['id']}", data={
+        "csrf_token": csrf(html), "settlement_outcome": "paid", "settlement_reference": "JS-2"})
+    assert resp.status_code in (409, 422) and "不足" in resp.get_data(as_text=True)
+    data = http.call("GET", f"/instances/{iid_2}", "h_xihu")["data"]
+    assert data["outcome"] == "rights_unavailable" and data["deposit"]["status"] == "refunded"
+    assert ledger.ledger_check() == []
+
+
+def test_R37_trade_pinned_to_the_previous_diagram_is_refused_as_before(http):
+    """The previous diagram has no such outcome: the refusal changes nothing there (409, R37)."""
+    from tests.acceptance.trade_http import CHANGAN
+
+    old = (ROOT / "tests/fixtures/bpmn/trade_before_methods.bpmn").read_bytes()
+    http.call("POST", "/processes/trade/versions", "root", expect=201, data=old,
+              headers={"Content-Type": "application/xml"})
+    http.lot(f"reserve:{CHANGAN}", "SO2", "0.5000")
+    ids = []
+    for _ in range(2):  # R29 green channel: straight to the contract
+        _, unit = http.enterprise(CHANGAN)
+        iid = http.start(unit, f"reserve:{CHANGAN}", {"SO2": "0.5000"}, "5000.00")["id"]
+        http.do(unit, "sign_contract", {"contract_decision": "sign"}, iid=iid)
+        ids.append(iid)
+    http.do("h_ca", "confirm_settlement", {"settlement_reference": "A"}, iid=ids[0])
+    err = http.do("h_ca", "confirm_settlement", {"settlement_reference": "B"}, iid=ids[1],
+                  expect=409)["error"]
+    assert err["rule"] == "R37"
+    assert http.active(ids[1]) == ["confirm_settlement"]
+    assert ledger.ledger_check() == []
