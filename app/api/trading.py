@@ -1,5 +1,5 @@
-"""API routes: trading — the contract of a trade (R24), mediation requests (R25) and the bids of a
-reserve sale's public bidding (R20, R27a). Trades are
+"""API routes: trading — the contract of a trade (R24), mediation requests (R25, each handled by
+a `mediation` process) and the bids of a reserve sale's public bidding (R20, R27a). Trades are
 started and worked through /processes/trade/instances and /tasks; certificates are verified at
 /public/certificates/{number} (R39)."""
 from __future__ import annotations
@@ -19,7 +19,7 @@ from app.api.schemas.trading import (
 )
 from app.auth.access import actor, api_auth
 from app.extensions import db
-from app.trading import bidding
+from app.trading import bidding, mediation
 from app.trading import services as trading
 
 
@@ -45,7 +45,9 @@ def trade_contract(instance_id: int):
 @bp.post("/trades/<int:instance_id>/mediation")
 @api_auth()
 def request_mediation(instance_id: int):
-    """File a dispute for mediation by the trading administration while the trade is open (R25).
+    """File a dispute for mediation by the trading administration while the trade is open (R25):
+    the trade's buyer or seller (for a reserve sale: the bureau holding the reserve) may; it starts
+    the `mediation` process, whose task goes to the handlers of the trade's handling region.
     ---
     post:
       tags: [trading]
@@ -54,21 +56,23 @@ def request_mediation(instance_id: int):
       responses:
         201: {content: {application/json: {schema: MediationRequestSchema}}}
         401: {description: no valid token}
+        403: {description: "the caller sees the trade but is no party to it: rule R25"}
         404: {description: no such trade (or the caller takes no part in it)}
-        409: {description: the trade has ended (R25)}
+        409: {description: "the trade has ended, or a mediation of it is still open: rule R25"}
         422: {description: no reason given}
     """
     trading.get_trade(user=actor(), instance_id=instance_id)  # R7: refused before the body is read
     body = load_body(MediationRequestInSchema())
-    row = trading.request_mediation(user=actor(), instance_id=instance_id, reason=body["reason"])
+    row = mediation.request_mediation(user=actor(), instance_id=instance_id,
+                                      reason=body["reason"])
     db.session.commit()
-    return jsonify(MediationRequestSchema().dump(row)), 201
+    return jsonify(MediationRequestSchema().dump(mediation.answer(row))), 201
 
 
 @bp.get("/trades/<int:instance_id>/mediation")
 @api_auth()
 def list_mediation(instance_id: int):
-    """The trade's mediation requests (R25), oldest first.
+    """The trade's mediation requests (R25), oldest first, with their state and outcome.
     ---
     get:
       tags: [trading]
@@ -78,8 +82,8 @@ def list_mediation(instance_id: int):
         401: {description: no valid token}
         404: {description: no such trade (or the caller takes no part in it)}
     """
-    rows = trading.mediation_requests(user=actor(), instance_id=instance_id)
-    return jsonify(MediationListSchema().dump({"items": rows}))
+    rows = mediation.requests_of(user=actor(), instance_id=instance_id)
+    return jsonify(MediationListSchema().dump({"items": [mediation.answer(r) for r in rows]}))
 
 
 @bp.post("/trades/<int:instance_id>/bids")

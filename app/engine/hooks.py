@@ -14,7 +14,7 @@ from typing import Any
 from app.engine.types import StartSpec
 
 DOMAIN_MODULES = ("app.allocation.services", "app.leasing.services", "app.reserve.services",
-                  "app.trading.services")
+                  "app.trading.services", "app.trading.mediation")
 
 _script_functions: dict[str, Callable] = {}
 _processes: dict[str, ProcessHooks] = {}

@@ -80,6 +80,32 @@ LABELS = {
     "escalations": _l("Escalations"),
     "certification_escalated": _l("Certification overdue"),
     "settlement_escalated": _l("Settlement overdue"),
+    # R25: a trade's mediation (the trade's summary and the mediation's own)
+    "mediation": _l("Mediation (R25)"),
+    "trade_id": _l("Trade"),
+    "trade_business_key": _l("Trade number"),
+    "mediation_due_at": _l("Mediation due"),
+}
+
+# R25: the fields of a mediation request inside a summary, and their values
+MEDIATION_LABELS = {
+    "party": _l("Filed by"),
+    "reason": _l("Grounds for mediation"),
+    "status": _l("Mediation status"),
+    "outcome": _l("Outcome of the mediation"),
+    "opinion": _l("Mediation opinion"),
+    "filed_at": _l("Filed at"),
+    "resolved_at": _l("Concluded at"),
+}
+MEDIATION_VALUES = {
+    "buyer": _l("Buyer"),
+    "seller": _l("Seller"),
+    "bureau": _l("Bureau holding the reserve"),
+    "open": _l("Being mediated"),
+    "resolved": _l("Concluded"),
+    "agreed": _l("Agreement reached"),
+    "failed": _l("No agreement"),
+    "withdrawn": _l("Withdrawn by the applicant"),
 }
 
 VALUES = {
@@ -151,6 +177,10 @@ def _value(key: str, value: Any) -> Any:
         from app.public.printing import METHOD_LABELS
 
         return METHOD_LABELS.get(value, value)
+    if key == "mediation" and isinstance(value, dict):  # R25
+        return [(MEDIATION_LABELS[k], MEDIATION_VALUES[v] if k in ("party", "status", "outcome")
+                 and v in MEDIATION_VALUES else _scalar(k, v))
+                for k, v in value.items() if k in MEDIATION_LABELS]
     if key in ("amounts", "final_amounts") and isinstance(value, dict):
         return [(POLLUTANTS.get(p, p), t) for p, t in value.items()]
     if isinstance(value, dict):

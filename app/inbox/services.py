@@ -18,12 +18,14 @@ from app.extensions import db
 from app.inbox import forms, queries
 
 # Who may start which process: a small, explicit map (R10: bureaus allocate; R17: units buy).
-# A process missing here is started by bureau handlers.
+# A process missing here is started by bureau handlers. Nobody starts a mediation (R25) by hand:
+# a party's request on a trade starts it (app/trading/mediation.py).
 START_ROLES: dict[str, tuple[str, ...]] = {
     "allocation": ("handler",),
     "trade": ("enterprise",),
     "lease": ("enterprise",),
     "buyback": ("enterprise", "handler"),
+    "mediation": (),
 }
 DEFAULT_START_ROLES = ("handler",)
 ALREADY_DONE = _l("该任务已被他人处理")

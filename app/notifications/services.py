@@ -101,6 +101,16 @@ def _notify(session: Session, *, user_ids, kind: str, ref: str, title: str, link
     return added
 
 
+def notify_users(*, user_ids, kind: str, ref: str, title: str, link: str | None) -> int:
+    """Tell users of an event that is no task of theirs (e.g. a mediation's outcome to both
+    parties of a trade, R25): one notification each, never twice for the same (user, kind, ref);
+    inactive or unknown ids are skipped. Flushes, never commits."""
+    added = _notify(db.session, user_ids=user_ids, kind=kind, ref=ref, title=title, link=link,
+                    now=clock.now())
+    db.session.flush()
+    return added
+
+
 def _is_decision(task: HumanTask) -> bool:
     """A bureau step whose form has a decision field, whatever lane (handler, reviewer, approver,
     a superior bureau's reviewer): the applicant hears of its result. A handler's draft decides

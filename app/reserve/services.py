@@ -42,6 +42,20 @@ REMIND_DAYS = 60
 RESERVE_SALE_YEARS = 5  # R22: rights sold from a reserve are valid 5 years from the sale
 
 
+def reserve_sale_valid_to(deal_day: date) -> date:
+    """R22: the last day (inclusive, as every lot's `valid_to`) of rights sold from a reserve on
+    `deal_day`. The term counts the deal day itself, so it ends the day before the fifth
+    anniversary (2026-03-02 → 2031-03-01). A deal on 29 February has no anniversary in a common
+    year: the anniversary is 1 March and the rights end on 28 February (2028-02-29 → 2033-02-28),
+    a full five years and the same last day 《民法典》第202条 gives a bureau (no corresponding day
+    in the final month → that month's last day). 02-27 would cut a day off; 03-01 would add one."""
+    try:
+        anniversary = deal_day.replace(year=deal_day.year + RESERVE_SALE_YEARS)
+    except ValueError:  # 29 February, five years on in a common year
+        anniversary = date(deal_day.year + RESERVE_SALE_YEARS, 3, 1)
+    return anniversary - timedelta(days=1)
+
+
 # -- shared helpers ------------------------------------------------------------------------------
 
 def parse_amounts(raw: Any, *, region_code: str, required: bool = True) -> dict[str, str]:
@@ -295,7 +309,7 @@ def sell_from_reserve(*, region_code: str, enterprise_id: int, amounts: dict[str
     covers: list[dict] = []
     legs: list[dict] = []
     today = clock.today()
-    valid_to = today.replace(year=today.year + RESERVE_SALE_YEARS) - timedelta(days=1)  # R22
+    valid_to = reserve_sale_valid_to(today)  # R22
     for pollutant, tonnes in amounts.items():
         covers += cover(region_code=region_code, pollutant=pollutant, tonnes=tonnes,
                         instance_id=instance_id, actor_id=actor_id)

@@ -1,6 +1,7 @@
 """Demo trades for `flask erflow seed-demo` (needs the trade diagrams deployed): a reserve sale by
 auction at the fee standard awaiting the subject review (R20), a surplus transfer awaiting the
-tradable-amount certification (R19), and a green-channel purchase in Hebei taken to its
+tradable-amount certification (R19) whose buyer has taken a price dispute to mediation (R25),
+and a green-channel purchase in Hebei taken to its
 certificate (R29, R24, R39), so the public register (R38) and verification have an entry."""
 from __future__ import annotations
 
@@ -45,9 +46,24 @@ def seed_trades(enterprises: dict[str, Enterprise]) -> int:
          "price_per_tonne": "1500.00",
          "project": {"name": "导热油炉改造项目", "substitution": {"SO2": "2.0000"}}},
     ]
-    for data in starts:
-        engine.start("trade", data, actor_id=actor, enterprise_id=buyer.id)
+    started = [engine.start("trade", data, actor_id=actor, enterprise_id=buyer.id)
+               for data in starts]
+    _open_mediation(started[1].id)
     return len(starts) + _completed_green_trade(enterprises["changan_steel"], term)
+
+
+def _open_mediation(trade_id: int) -> None:
+    """R25: the buyer of the surplus transfer takes a price dispute to mediation; the 西湖区
+    handlers (xihu_handler) find the 调解 task in their inbox."""
+    from app.trading import mediation
+
+    if db.session.scalar(select(ProcessVersion.id).where(
+            ProcessVersion.key == mediation.PROCESS_KEY).limit(1)) is None:
+        return
+    user = db.session.get(User, _uid("zhijiang_chem"))
+    mediation.request_mediation(
+        user=user, instance_id=trade_id,
+        reason="卖方要求在协议价 1500.00 元/吨之外另付改造分摊费用，双方对价款构成有争议。")
 
 
 def _completed_green_trade(buyer: Enterprise, term: dict) -> int:

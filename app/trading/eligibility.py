@@ -251,7 +251,7 @@ def check_trade(data: dict, buyer: Enterprise) -> Checked:
     superior = common_superior(buyer.region_code, seller.region_code)  # R9
     check_seller(seller, buyer, amounts, pp)  # R23, R19
     total = sum((to_tonnes(t) for t in amounts.values()), Decimal(0))
-    green = pp.green_channel and policy.is_green(total)  # R29
+    green = pp.green_channel and policy.is_green(total, seller_kind=seller.kind)  # R29
     if green:
         method = "agreement"  # R29: bought by agreement
     buyback = check_price(seller=seller, amounts=amounts, method=method, price=price,

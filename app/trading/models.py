@@ -106,13 +106,19 @@ class Bid(db.Model):
 
 
 class MediationRequest(db.Model):
-    """A party's request for mediation (调解) by the trading administration (R25)."""
+    """A party's request for mediation (调解) by the trading administration (R25), handled by its
+    own `mediation` process instance: `open` until the bureau records the outcome, then
+    `resolved` with `outcome` (agreed | failed | withdrawn) and the bureau's opinion."""
 
     __tablename__ = "mediation_request"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    instance_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)
+    instance_id: Mapped[int] = mapped_column(Integer, nullable=False, index=True)  # the trade
     filed_by: Mapped[int] = mapped_column(Integer, nullable=False)
     party: Mapped[str] = mapped_column(String(10), nullable=False)  # buyer | seller | bureau
     reason: Mapped[str] = mapped_column(Text, nullable=False)
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="open")
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    mediation_instance_id: Mapped[int | None] = mapped_column(Integer)  # the mediation process
+    outcome: Mapped[str | None] = mapped_column(String(10))  # agreed | failed | withdrawn
+    opinion: Mapped[str | None] = mapped_column(Text)  # 调解意见
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

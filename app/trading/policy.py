@@ -1,5 +1,6 @@
 """Trading policy read from DMN tables administrators edit: which province's rules apply
-(trade_province_policy.dmn) and the green-channel threshold (R29, trade_green_channel.dmn)."""
+(trade_province_policy.dmn), the green-channel threshold (R29, trade_green_channel.dmn) and the
+working days a mediation takes (R25, mediation_policy.dmn)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from app.extensions import db
 
 PROVINCE_DECISION = "trade_province_policy"
 GREEN_DECISION = "trade_green_channel"  # R29
+MEDIATION_DECISION = "mediation_policy"  # R25
 # R30 (SJZ §2(5)): the seven key industries of the A-grade priority (环保绩效创A).
 KEY_INDUSTRIES = ("钢铁", "焦化", "水泥", "平板玻璃", "建筑陶瓷", "火电", "垃圾发电", "燃煤发电")
 PUBLIC_METHODS = ("listing", "auction", "call_auction")  # R20 public bidding
@@ -67,9 +69,17 @@ def province_policy(*, province_code: str) -> ProvincePolicy:
     )
 
 
-def is_green(total_tonnes: Decimal) -> bool:
-    """R29 through the DMN table: new rights summed over pollutants below the threshold."""
-    return bool(engine.decide(GREEN_DECISION, {"total_tonnes": total_tonnes}).get("green_channel"))
+def is_green(total_tonnes: Decimal, *, seller_kind: str) -> bool:
+    """R29 through the DMN table: new rights summed over pollutants below the threshold, bought
+    from a government reserve (`seller_kind` "reserve"; a unit's surplus is "enterprise")."""
+    out = engine.decide(GREEN_DECISION, {"total_tonnes": total_tonnes, "seller_kind": seller_kind})
+    return bool(out.get("green_channel"))
+
+
+def mediation_days(*, province_code: str) -> int:
+    """R25: the working days the trading administration has to mediate a dispute (R5 counting)."""
+    out = engine.decide(MEDIATION_DECISION, {"province_code": province_code})
+    return int(out.get("mediation_days") or 20)
 
 
 def is_key_a_grade(enterprise: Enterprise | None) -> bool:

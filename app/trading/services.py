@@ -1,6 +1,6 @@
 """Trading around the `trade` and `cross_region_approval` diagrams (R17–R30, R37, R39): the start
-hook, the functions the diagrams' scripts call, the business summary, mediation requests and
-what a party may see."""
+hook, the functions the diagrams' scripts call, the business summary and what a party may see.
+Mediation (R25) lives in app/trading/mediation.py."""
 from __future__ import annotations
 
 import calendar
@@ -18,7 +18,7 @@ from app.common.regions import common_superior
 from app.engine.hooks import register_process, register_script_function
 from app.engine.models import AuditEvent, ProcessInstance
 from app.engine.types import StartSpec
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.ledger import services as ledger
 from app.trading import (
@@ -28,7 +28,7 @@ from app.trading import (
     outcomes,  # noqa: F401  (registers the settlement outcomes, R27a, R37)
     settlement,
 )
-from app.trading.models import Certificate, MediationRequest
+from app.trading.models import Certificate
 
 PROCESS_KEY = "trade"
 SUMMARY_FIELDS = (
@@ -219,6 +219,12 @@ def summarize(data: dict) -> dict:
         out["escalations"] = _escalations(instance_id, data)
     out["certification_escalated"] = any(e["rule"] == "R30" for e in out["escalations"])
     out["settlement_escalated"] = any(e["rule"] == "R24" for e in out["escalations"])
+    # R25: the trade's latest mediation request, kept current by app.trading.mediation through
+    # annotate_summary; carried over from the summary being replaced (no query: the instance
+    # is the one this step runs)
+    current = db.session.get(ProcessInstance, instance_id) if instance_id is not None else None
+    if current is not None and (current.summary or {}).get("mediation"):
+        out["mediation"] = current.summary["mediation"]
     if out["outcome"] is None and (  # ended at a refusing step (R19 certification, review, R26)
             data.get("certify_decision") == "refused"
             or data.get("review_decision") == "rejected"
@@ -230,7 +236,7 @@ def summarize(data: dict) -> dict:
 register_process(PROCESS_KEY, prepare_start=prepare_start, summarize=summarize)
 
 
-# -- parties, mediation (R25), certificates (R39) ------------------------------------------------
+# -- parties (mediation, R25, is app/trading/mediation.py), certificates (R39) --------------------
 
 def trade_instance(instance_id: int) -> ProcessInstance:
     inst = db.session.get(ProcessInstance, instance_id)
@@ -262,35 +268,6 @@ def get_trade(*, user: User, instance_id: int) -> ProcessInstance:
     if party_of(user, inst) is None:
         raise NotFound("交易不存在或您无权查看")
     return inst
-
-
-def request_mediation(*, user: User, instance_id: int, reason: Any) -> MediationRequest:
-    """R25: any party files a dispute for mediation by the trading administration while the
-    trade is open; the request is recorded in the trade's history."""
-    inst = get_trade(user=user, instance_id=instance_id)
-    party = party_of(user, inst)
-    text = str(reason or "").strip()
-    if not text:
-        raise ValidationFailed("请写明申请调解的事由", fields={"reason": ["请写明申请调解的事由"]})
-    if len(text) > 2000:
-        raise ValidationFailed("调解事由过长", fields={"reason": ["不得超过 2000 字"]})
-    if inst.status != "running":
-        raise Conflict("交易已结束，不再受理调解申请", rule="R25")
-    row = MediationRequest(instance_id=inst.id, filed_by=user.id, party=party, reason=text,
-                           status="open", filed_at=clock.now())
-    db.session.add(row)
-    db.session.add(AuditEvent(at=clock.now(), instance_id=inst.id, actor_id=user.id,
-                              action="mediation_requested",
-                              detail={"party": party, "reason": text}))
-    db.session.flush()
-    return row
-
-
-def mediation_requests(*, user: User, instance_id: int) -> list[MediationRequest]:
-    inst = get_trade(user=user, instance_id=instance_id)
-    return list(db.session.scalars(
-        select(MediationRequest).where(MediationRequest.instance_id == inst.id)
-        .order_by(MediationRequest.id)))
 
 
 def public_certificate(*, number: str) -> dict:

@@ -2,7 +2,7 @@
 lot by lot (splitting lots, never below zero); the bureau's priority buyback (R21)."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -12,10 +12,8 @@ from app.common.money import fmt_tonnes, fmt_yuan, to_tonnes, to_yuan
 from app.errors import RuleViolation
 from app.extensions import db
 from app.ledger import services as ledger
-from app.reserve.services import available_with_cover, cover
+from app.reserve.services import available_with_cover, cover, reserve_sale_valid_to
 from app.trading.models import Deposit
-
-RESERVE_SALE_YEARS = 5  # R22: rights sold from a reserve are valid 5 years from the deal
 
 
 def deposit_summary(row: Deposit | None) -> dict | None:
@@ -91,7 +89,7 @@ def move_rights(*, seller: str, to: str, amounts: dict[str, str], cause: str, de
     valid_from, valid_to = None, None
     if reserve_sale:
         valid_from = deal_day
-        valid_to = deal_day.replace(year=deal_day.year + RESERVE_SALE_YEARS) - timedelta(days=1)
+        valid_to = reserve_sale_valid_to(deal_day)  # 2028-02-29 → 2033-02-28
     terms: list[tuple[date, date]] = []
     for pollutant, raw in amounts.items():
         left = to_tonnes(raw)

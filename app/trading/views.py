@@ -1,14 +1,16 @@
-"""Pages of the trading area: the printable contract (R24) and certificate (R24, R39)."""
+"""Pages of the trading area: the printable contract (R24) and certificate (R24, R39), and a
+trade's mediation (R25): its requests, their outcome, and the form a party files one with."""
 from __future__ import annotations
 
-from flask import Blueprint, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from app.auth.access import actor, page_auth
 from app.auth.models import Enterprise
-from app.errors import NotFound
+from app.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from app.extensions import db
 from app.public import pdf, printing
-from app.trading import services
+from app.trading import mediation, services
 
 bp = Blueprint("trading", __name__, template_folder="templates", url_prefix="/trading")
 
@@ -52,3 +54,44 @@ def certificate(instance_id: int, as_pdf: bool):
                         verify_url=verify_url,
                         qr_svg=printing.qr_svg(verify_url, title=cert.number),
                         method_names=printing.METHOD_LABELS)
+
+
+def _render_mediation(inst, *, reason: str = "", errors=None, refusal=None, status: int = 200):
+    from app.inbox.queries import can_view_instance
+
+    user = actor()
+    rows = mediation.requests_of(user=user, instance_id=inst.id)
+    may_file = (mediation.filing_party(user, inst) is not None and inst.status == "running"
+                and not any(r.status == "open" for r in rows))
+    return render_template(
+        "trading/mediation.html", inst=inst, items=[mediation.answer(r) for r in rows],
+        may_file=may_file, reason=reason, errors=errors or {}, refusal=refusal,
+        reason_max=mediation.REASON_MAX, trade_page=can_view_instance(user, inst),
+    ), status
+
+
+@bp.route("/trades/<int:instance_id>/mediation", methods=["GET", "POST"])
+@page_auth()
+def trade_mediation(instance_id: int):
+    """R25: a trade's mediation requests with their state and outcome (its parties and the
+    bureaus over it); a party files one here, through the same service as
+    `POST /api/v1/trades/{id}/mediation`."""
+    inst = services.get_trade(user=actor(), instance_id=instance_id)  # R7: 404 for outsiders
+    if request.method == "GET":
+        return _render_mediation(inst)
+    reason = (request.form.get("reason") or "").strip()
+    try:
+        mediation.request_mediation(user=actor(), instance_id=inst.id, reason=reason)
+        db.session.commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return _render_mediation(inst, reason=reason, status=422,
+                                 errors=exc.localized_fields() or {"reason": [exc.localized()]})
+    except (Conflict, RuleViolation) as exc:
+        db.session.rollback()
+        return _render_mediation(inst, reason=reason, status=exc.status,
+                                 refusal=_("%(message)s（%(rule)s）", message=exc.localized(),
+                                           rule=exc.rule) if exc.rule else exc.localized())
+    flash(_("Your request for mediation has been filed. The trading administration mediates "
+            "and informs both parties of the outcome."), "success")
+    return redirect(url_for("trading.trade_mediation", instance_id=inst.id))

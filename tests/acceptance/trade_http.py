@@ -39,6 +39,6 @@ def http(client, make_region_tree):
     h = Http(client, serial=8100, label="交易验收单位", tag="TRD")
     h.staff((f"{role[0]}_{suffix}", role, region)
             for region, suffix in STAFF.items() for role in ("handler", "reviewer", "approver"))
-    h.deploy("cross_region_approval", "trade")
+    h.deploy("cross_region_approval", "trade", "mediation")
     h.clock("2026-03-02T09:00:00+08:00")
     return h

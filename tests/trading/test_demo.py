@@ -54,3 +54,24 @@ def test_R24_permit_change_page_of_a_completed_trade_reads_in_chinese(app, clien
                  "烧结烟气超低排放改造配套项目", "报价次数"):
         assert text in html, text
     assert "buyer_id" not in html and "reserve:130102" not in html
+
+
+def test_R25_demo_has_an_open_mediation_in_the_xihu_handlers_inbox(app):
+    from app.auth.models import User
+    from app.engine.models import HumanTask
+    from app.inbox import queries
+    from app.seed import seed_demo
+    from app.trading.models import MediationRequest
+
+    app.config["ERFLOW_PASSWORD_HASH_METHOD"] = "scrypt:1024:8:1"
+    engine.deploy_dir(ROOT / "bpmn", actor_id=None)
+    seed_demo()
+    db.session.commit()
+    row = db.session.scalar(select(MediationRequest))
+    assert row.status == "open" and row.party == "buyer" and row.mediation_instance_id
+    trade = db.session.get(ProcessInstance, row.instance_id)
+    assert trade.summary["mediation"]["status"] == "open"
+    handler = db.session.scalar(select(User).where(User.username == "xihu_handler"))
+    task = db.session.scalar(select(HumanTask).where(
+        HumanTask.instance_id == row.mediation_instance_id, HumanTask.state == "open"))
+    assert task.name == "mediate" and queries.can_work(handler, task)

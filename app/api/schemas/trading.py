@@ -10,12 +10,25 @@ class MediationRequestInSchema(Schema):
 
 
 class MediationRequestSchema(Schema):
+    """A request for mediation (R25) and how its mediation stands: `status` open until the
+    trading administration records the outcome within its working-day deadline."""
+
     id = fields.Integer()
-    instance_id = fields.Integer()
+    instance_id = fields.Integer(metadata={"description": "the trade"})
     party = fields.String(metadata={"description": "buyer | seller | bureau"})
     reason = fields.String()
-    status = fields.String()
+    status = fields.String(metadata={"description": "open | resolved"})
     filed_at = LocalTime()
+    mediation_instance_id = fields.Integer(allow_none=True, metadata={
+        "description": "the `mediation` process instance handling the request"})
+    due_at = LocalTime(allow_none=True, metadata={
+        "description": "R25: the working-day deadline of the mediation task"})
+    provisional = fields.Boolean(metadata={
+        "description": "R4: the deadline falls in a year whose calendar is not loaded yet"})
+    outcome = fields.String(allow_none=True, metadata={
+        "description": "agreed | failed | withdrawn, once resolved"})
+    opinion = fields.String(allow_none=True, metadata={"description": "调解意见"})
+    resolved_at = LocalTime(allow_none=True)
 
 
 class MediationListSchema(Schema):
