@@ -10,7 +10,7 @@ from app.auth.models import Enterprise
 from app.errors import Conflict, NotFound, RuleViolation, ValidationFailed
 from app.extensions import db
 from app.public import pdf, printing
-from app.trading import mediation, services
+from app.trading import bidding, mediation, services
 
 bp = Blueprint("trading", __name__, template_folder="templates", url_prefix="/trading")
 
@@ -95,3 +95,15 @@ def trade_mediation(instance_id: int):
     flash(_("Your request for mediation has been filed. The trading administration mediates "
             "and informs both parties of the outcome."), "success")
     return redirect(url_for("trading.trade_mediation", instance_id=inst.id))
+
+
+@bp.get("/trades/<int:instance_id>/bids")
+@page_auth()
+def bids(instance_id: int):
+    """R20: a trade's bids as the signed-in user may see them — bureau staff over the trade every
+    bidder, a bidder or the seller the prices, a call auction sealed until its close (404 for
+    anyone else)."""
+    board = bidding.list_bids(user=actor(), instance_id=instance_id)
+    return render_template("trading/bids.html", board=board,
+                           inst=bidding.public_sale(instance_id),
+                           method_names=printing.METHOD_LABELS)

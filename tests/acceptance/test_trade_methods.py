@@ -249,3 +249,32 @@ def test_R38_open_sale_announced_on_public_portal_without_personal_data(http, cl
     http.clock("2026-03-10T00:00:00+08:00")  # the listing period is over: no longer open
     assert http.call("GET", "/public/sales")["total"] == 0
     assert "目前没有正在竞价的交易" in client.get("/public/sales").get_data(as_text=True)
+
+
+def test_R20_bids_page_from_the_task_seals_a_call_auction_until_close(http, app, login):
+    """The bureau confirming the result sees the bids from its task page; during a call auction
+    the page shows neither prices nor bidders, after the close every bidder."""
+    from sqlalchemy import select
+
+    from app.auth.models import User
+    from app.extensions import db
+
+    a, unit_a = http.enterprise(XIHU)
+    _, unit_b = http.enterprise(XIHU)
+    iid = _open(http, unit_a, "call_auction", "4200.00")
+    _bid(http, unit_b, iid, "4700.00")
+    handler = db.session.scalar(select(User).where(User.username == "h_xihu"))
+    page = login(app.test_client(), handler)
+    html = page.get(f"/trading/trades/{iid}/bids").get_data(as_text=True)
+    assert 'data-testid="sealed"' in html and "4700.00" not in html and "4200.00" not in html
+
+    _close(http, iid)
+    task = [t for t in http.todo("h_xihu", "confirm_bidding") if t["instance_id"] == iid][0]
+    html = page.get(f"/inbox/tasks/{task['id']}").get_data(as_text=True)
+    assert f"/trading/trades/{iid}/bids" in html and "竞价记录" in html
+    html = page.get(f"/trading/trades/{iid}/bids").get_data(as_text=True)
+    assert "4700.00" in html and "4200.00" in html and 'data-testid="sealed"' not in html
+    names = [x["enterprise_name"] for x in _board(http, "h_xihu", iid)["items"]]
+    assert all(name in html for name in names)
+    outsider = db.session.scalar(select(User).where(User.username == "h_sc"))
+    assert login(app.test_client(), outsider).get(f"/trading/trades/{iid}/bids").status_code == 404
