@@ -40,7 +40,7 @@ FEE_GATED_PROCESSES = ("trade", "lease", "permit_change")
 def parse_amounts(raw: Any, *, region_code: str | None = None,
                   field: str = "amounts") -> dict[str, str]:
     """Allocated tonnes per pollutant (R1, R2)."""
-    return ledger_policy.parse_amounts(raw, region_code=region_code, field=field, noun="核定量")
+    return ledger_policy.parse_amounts(raw, region_code=region_code, field=field, noun=_l("核定量"))
 
 
 def is_coal_power(enterprise: Enterprise) -> bool:

@@ -153,7 +153,7 @@ def prepare_start(data: dict, actor) -> StartSpec:
     ends_on = _date(data.get("ends_on"), "ends_on")
     check_term(starts_on=starts_on, ends_on=ends_on)
     amounts = ledger_policy.parse_amounts(
-        data.get("amounts"), region_code=lessor.region_code, noun="租赁数量"
+        data.get("amounts"), region_code=lessor.region_code, noun=_l("租赁数量")
     )
     check_available(lessor.id, amounts, starts_on, ends_on)
     price = data.get("price_per_tonne")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.auth.models import Bureau, Enterprise, Region
@@ -102,7 +103,7 @@ def issue_notice(
     standard for the province nothing is issued and administrators are alerted."""
     enterprise = db.session.get(Enterprise, enterprise_id)
     if enterprise is None:
-        raise NotFound("排污单位不存在")
+        raise NotFound(_l("排污单位不存在"))
     province = enterprise.region.province_code
     lines, missing = fee_lines(province_code=province, amounts=amounts, valid_from=valid_from,
                                valid_to=valid_to)
@@ -151,9 +152,9 @@ def confirm_payment(
         select(FeeNotice).where(FeeNotice.id == notice_id).with_for_update()
     )
     if notice is None:
-        raise NotFound("缴款核定通知单不存在")
+        raise NotFound(_l("缴款核定通知单不存在"))
     if notice.status == "paid":
-        raise Conflict(f"缴款核定通知单 {notice.number} 已确认缴款")
+        raise Conflict(_l("缴款核定通知单 %(number)s 已确认缴款", number=notice.number))
     now = clock.now()
     notice.status = "paid"
     notice.paid_at = paid_at or now
@@ -183,11 +184,10 @@ def assert_no_overdue_fee(*, enterprise_id: int) -> None:
         return
     notice = overdue[0]
     last_day = clock.local(notice.due_at - timedelta(seconds=1)).date()
-    raise RuleViolation(
-        "R16",
-        f"缴款核定通知单 {notice.number}（应缴 {fmt_yuan(notice.amount)} 元，限缴日期 "
-        f"{last_day:%Y-%m-%d}）逾期未缴，缴清前不得办理排污权交易、租赁或排污许可证变更",
-    )
+    raise RuleViolation("R16", _l(
+        "缴款核定通知单 %(number)s（应缴 %(amount)s 元，限缴日期 %(last_day)s）逾期未缴，"
+        "缴清前不得办理排污权交易、租赁或排污许可证变更",
+        number=notice.number, amount=fmt_yuan(notice.amount), last_day=f"{last_day:%Y-%m-%d}"))
 
 
 def notice_summary(notice: FeeNotice | None) -> dict | None:

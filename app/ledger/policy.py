@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -12,7 +13,7 @@ from app.auth.models import Region
 from app.common import clock
 from app.common.audit import record_policy_change
 from app.common.money import fmt_tonnes, to_tonnes
-from app.errors import NotFound, ValidationFailed
+from app.errors import NotFound, Text, ValidationFailed
 from app.extensions import db
 from app.ledger.models import (
     PILOT_POLLUTANTS,
@@ -53,38 +54,43 @@ def allowed_pollutants(*, region_code: str) -> tuple[str, ...]:
     return POLLUTANTS + tuple(p for p in PILOT_POLLUTANTS if p in on)
 
 
+AMOUNT = _l("数量")  # what parse_amounts calls the tonnes unless the caller names them
+
+
 def parse_amounts(raw, *, region_code: str | None = None, field: str = "amounts",
-                  noun: str = "数量", required: bool = True) -> dict[str, str]:
+                  noun: Text = AMOUNT, required: bool = True) -> dict[str, str]:
     """Tonnes per pollutant from user input, as 4-place Decimal strings (R1): the base
     pollutants, plus a pilot one only where switched on for the region (R2). A pollutant left
     empty is skipped; with `required=False` nothing at all gives {}. Errors name the field."""
     if raw in (None, {}, "") and not required:
         return {}
     if not isinstance(raw, dict) or not raw:
-        raise ValidationFailed(f"请填写{noun}", fields={field: ["至少填写一种污染物"]})
+        raise ValidationFailed(_l("请填写%(noun)s", noun=noun),
+                               fields={field: [_l("至少填写一种污染物")]})
     allowed = allowed_pollutants(region_code=region_code) if region_code else POLLUTANTS
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Text]] = {}
     amounts: dict[str, str] = {}
     for pollutant, value in raw.items():
         key = f"{field}.{pollutant}"
         if value in (None, ""):
             continue
         if pollutant not in allowed:
-            errors[key] = [f"R2：本地区不适用的污染物 {pollutant}"]
+            errors[key] = [_l("R2：本地区不适用的污染物 %(pollutant)s", pollutant=pollutant)]
             continue
         try:
             tonnes = to_tonnes(value)
         except (TypeError, ValueError):
-            errors[key] = ["R1：须为不超过4位小数的吨数（字符串）"]
+            errors[key] = [_l("R1：须为不超过4位小数的吨数（字符串）")]
             continue
         if tonnes <= 0:
-            errors[key] = [f"{noun}须大于 0"]
+            errors[key] = [_l("%(noun)s须大于 0", noun=noun)]
             continue
         amounts[pollutant] = fmt_tonnes(tonnes)
     if errors:
-        raise ValidationFailed(f"{noun}有误", fields=errors)
+        raise ValidationFailed(_l("%(noun)s有误", noun=noun), fields=errors)
     if not amounts and required:
-        raise ValidationFailed(f"请填写{noun}", fields={field: ["至少填写一种污染物"]})
+        raise ValidationFailed(_l("请填写%(noun)s", noun=noun),
+                               fields={field: [_l("至少填写一种污染物")]})
     return amounts
 
 
@@ -92,10 +98,11 @@ def set_pilot_pollutant(*, region_code: str, pollutant: str, enabled: bool) -> P
     """R2: switch a pilot pollutant on or off for a region (and the regions below it)."""
     if pollutant not in PILOT_POLLUTANTS:
         raise ValidationFailed(
-            "不是试点污染物", fields={"pollutant": [f"不是试点污染物：{pollutant}"]}
+            _l("不是试点污染物"),
+            fields={"pollutant": [_l("不是试点污染物：%(pollutant)s", pollutant=pollutant)]},
         )
     if db.session.get(Region, region_code) is None:
-        raise NotFound(f"行政区划不存在：{region_code}")
+        raise NotFound(_l("行政区划不存在：%(code)s", code=region_code))
     row = db.session.scalar(
         select(PilotPollutant).where(
             PilotPollutant.region_code == region_code, PilotPollutant.pollutant == pollutant
@@ -114,9 +121,10 @@ def set_attainment(
 ) -> RegionAttainment:
     """R27: record whether a region met its air and water quality targets in `year`."""
     if db.session.get(Region, region_code) is None:
-        raise NotFound(f"行政区划不存在：{region_code}")
+        raise NotFound(_l("行政区划不存在：%(code)s", code=region_code))
     if not 2000 <= year <= 2100:
-        raise ValidationFailed("年份无效", fields={"year": [f"年份无效：{year}"]})
+        raise ValidationFailed(_l("年份无效"),
+                               fields={"year": [_l("年份无效：%(year)s", year=year)]})
     row = db.session.get(RegionAttainment, (region_code, year))
     old = None if row is None else {"air": row.air, "water": row.water}
     if row is None:

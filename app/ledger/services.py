@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from app.auth.models import Enterprise, Region
 from app.common import clock
 from app.common.money import to_tonnes
-from app.errors import RuleViolation, ValidationFailed
+from app.errors import RuleViolation, Text, ValidationFailed
 from app.extensions import db
 from app.ledger import policy
 from app.ledger.models import (
@@ -134,35 +135,36 @@ def create_lot(
     """Bring rights into the ledger from outside (R1, R2, R37): allocation or registration.
 
     The lot is credited and `external:<cause>` debited in one balanced transaction."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Text]] = {}
     try:
         parsed = _as_owner(owner)
         region = owner_region(parsed) if parsed.kind != "external" else None
         if region is None:
-            errors["owner"] = [f"持有人不存在：{owner}"]
+            errors["owner"] = [_l("持有人不存在：%(owner)s", owner=owner)]
     except ValueError:
         parsed, region = None, None
-        errors["owner"] = [f"持有人格式有误：{owner}（应为企业编号或 reserve:行政区划代码）"]
+        errors["owner"] = [_l("持有人格式有误：%(owner)s（应为企业编号或 reserve:行政区划代码）",
+                                owner=owner)]
     try:
         amount = to_tonnes(tonnes)
         if amount <= 0:
-            errors["tonnes"] = ["数量须大于 0"]
+            errors["tonnes"] = [_l("数量须大于 0")]
     except (ValueError, TypeError) as exc:
         amount = Decimal(0)
-        msg = "最多保留 4 位小数（0.0001 吨）" if "R1" in str(exc) else "不是有效数字"
+        msg = _l("最多保留 4 位小数（0.0001 吨）") if "R1" in str(exc) else _l("不是有效数字")
         errors["tonnes"] = [msg]
     if region is not None and pollutant not in policy.allowed_pollutants(region_code=region):
-        errors["pollutant"] = [f"该地区不适用的污染物：{pollutant}"]
+        errors["pollutant"] = [_l("该地区不适用的污染物：%(name)s", name=pollutant)]
     elif region is None and pollutant not in POLLUTANTS + PILOT_POLLUTANTS:
-        errors["pollutant"] = [f"未知的污染物：{pollutant}"]
+        errors["pollutant"] = [_l("未知的污染物：%(name)s", name=pollutant)]
     if valid_to < valid_from:
-        errors["valid_to"] = ["有效期止不得早于有效期起"]
+        errors["valid_to"] = [_l("有效期止不得早于有效期起")]
     if acquisition not in ACQUISITIONS:
-        errors["acquisition"] = [f"取得方式有误：{acquisition}"]
+        errors["acquisition"] = [_l("取得方式有误：%(value)s", value=acquisition)]
     if cause not in CAUSES:
-        errors["cause"] = [f"未知的记账原因：{cause}"]
+        errors["cause"] = [_l("未知的记账原因：%(value)s", value=cause)]
     if errors or parsed is None:
-        raise ValidationFailed("排污权批次数据有误", fields=errors)
+        raise ValidationFailed(_l("排污权批次数据有误"), fields=errors)
     if parsed.kind == "reserve":
         ensure_reserve(region_code=parsed.region_code)
 
@@ -201,7 +203,8 @@ def _take(lot_id: int, amount: Decimal) -> RightsLot:
         select(RightsLot).where(RightsLot.id == lot_id).with_for_update()  # row lock on PG
     )
     if lot is None:
-        raise ValidationFailed("批次不存在", fields={"lot_id": [f"批次不存在：{lot_id}"]})
+        raise ValidationFailed(_l("批次不存在"),
+                               fields={"lot_id": [_l("批次不存在：%(id)s", id=lot_id)]})
     taken = db.session.execute(
         update(RightsLot)
         .where(RightsLot.id == lot_id, RightsLot.balance >= amount)
@@ -210,9 +213,8 @@ def _take(lot_id: int, amount: Decimal) -> RightsLot:
     ).rowcount
     db.session.refresh(lot)
     if taken != 1:
-        raise RuleViolation(
-            "R37", f"批次 #{lot_id} 余额不足：现有 {lot.balance} 吨，需要 {amount} 吨", status=409
-        )
+        raise RuleViolation("R37", _l("批次 #%(id)s 余额不足：现有 %(have)s 吨，需要 %(need)s 吨",
+                                      id=lot_id, have=lot.balance, need=amount), status=409)
     return lot
 
 
@@ -250,7 +252,7 @@ def move(
         raise ValueError(f"unknown ledger cause {cause!r}")
     amount = to_tonnes(tonnes)
     if amount <= 0:
-        raise ValidationFailed("数量须大于 0", fields={"tonnes": ["数量须大于 0"]})
+        raise ValidationFailed(_l("数量须大于 0"), fields={"tonnes": [_l("数量须大于 0")]})
     dest = _as_owner(to)
     source = _take(from_lot_id, amount)
     ref = {"instance_id": instance_id, "task_id": task_id, "actor_id": actor_id, "note": note}
