@@ -62,6 +62,20 @@ def init_web(app: Flask) -> None:
 
     app.jinja_env.globals["get_locale"] = get_locale  # base.html picks <html lang> and the switcher
 
+    @app.before_request
+    def _remember_language():
+        """A signed-in user's switch of language (?lang=) becomes their preference (user.locale),
+        which mail and notices written while they are away follow."""
+        lang = request.args.get("lang")
+        if lang not in LANGUAGES or request.path.startswith("/api/"):
+            return
+        if current_user and current_user.is_authenticated and \
+                getattr(current_user, "locale", lang) != lang:
+            from app.extensions import db
+
+            current_user.locale = lang
+            db.session.commit()
+
     @app.template_filter("local_due")
     def local_due(value):
         """A deadline: midnight reads as 24:00 of the day before (R5, R6)."""

@@ -359,3 +359,23 @@ def test_notification_page_names_the_step_in_the_pages_language(client, login, m
         as_text=True)
     en = client.get("/notifications?lang=en").get_data(as_text=True)
     assert "Draft the amounts (FP-2025-000011)" in en and "拟定核定量" not in en
+
+
+def test_switching_language_makes_it_the_users_preference_for_mail(client, login, smtp_sink,
+                                                                   make_task, staff, monday):
+    reviewer = staff["reviewer"]
+    reviewer.email = "r@bureau.example"
+    db.session.commit()
+    login(client, reviewer)
+    client.get("/inbox?lang=en")
+    db.session.expire_all()
+    assert db.session.get(type(reviewer), reviewer.id).locale == "en"
+    make_task(title="拟定核定量", business_key="FP-2025-000012",
+              due_at=monday - timedelta(hours=1))
+    services.run()
+    db.session.commit()
+    subjects = {s for s, to, _body in _mails(smtp_sink) if to == "r@bureau.example"}
+    assert "[ERFlow] Deadline overdue: Draft the amounts (FP-2025-000012)" in subjects
+    client.get("/inbox?lang=zh_CN")
+    db.session.expire_all()
+    assert db.session.get(type(reviewer), reviewer.id).locale == "zh_CN"
