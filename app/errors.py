@@ -8,6 +8,7 @@ shows the message in the request's language, the English coming from app/*/trans
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError
@@ -21,10 +22,21 @@ def source_text(text: Text) -> str:
     never translated."""
     if not isinstance(text, LazyString):
         return text
+    if text._func is _join:
+        return "、".join(source_text(item) for item in text._args[0])
     (msgid,) = text._args  # Flask-Babel's lazy_gettext(msgid, **params) keeps both
     params = {k: source_text(v) if isinstance(v, LazyString) else v
               for k, v in text._kwargs.items()}
     return msgid % params if params else msgid
+
+
+def _join(items: list[Text]) -> str:
+    return gettext(", ").join(str(item) for item in items)
+
+
+def joined(items) -> LazyString:
+    """`items` (texts) as one list in the page's language — 、 between them in Chinese."""
+    return LazyString(_join, list(items))
 
 
 def _each_text(value, read):

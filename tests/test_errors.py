@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from flask_babel import lazy_gettext as _l
 
-from app.errors import RuleViolation, ValidationFailed, source_text
+from app.errors import RuleViolation, ValidationFailed, joined, source_text
 
 CLOSED = "公示期已于 %(closes)s 结束，不再受理复核申请"  # one of app/allocation's messages
 CLOSED_ZH = "公示期已于 2026-03-31 24:00 结束，不再受理复核申请"
@@ -41,6 +41,14 @@ def test_message_and_str_stay_the_chinese_text_as_written(app):
     nested = _l("%(where)s：%(reason)s", where="a.bpmn", reason=_l(CLOSED, closes="x"))
     assert source_text(nested) == "a.bpmn：公示期已于 x 结束，不再受理复核申请"
     assert source_text("plain") == "plain"
+
+
+def test_a_joined_list_reads_with_the_language_s_separator(app):
+    items = joined([_l("附件为空"), "COD"])
+    err = ValidationFailed(_l("参数值无效：%(value)s", value=items))
+    assert err.message == "参数值无效：附件为空、COD"
+    with app.test_request_context("/x?lang=en"):
+        assert err.localized() == "Invalid value: The file is empty, COD"
 
 
 def test_R12_refusal_page_in_chinese_by_default_and_in_english_on_request(client, boom):
