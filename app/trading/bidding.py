@@ -29,6 +29,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -206,7 +207,7 @@ def public_sale(instance_id: int, *, lock: bool = False) -> ProcessInstance:
         query = query.with_for_update().execution_options(populate_existing=True)
     inst = db.session.scalar(query)
     if inst is None or not (inst.summary or {}).get("bidding"):
-        raise NotFound("该交易不是公开竞价交易")
+        raise NotFound(_l("该交易不是公开竞价交易"))
     return inst
 
 
@@ -215,10 +216,11 @@ reserve_sale = public_sale  # the name before surplus transfers were bid for too
 
 def _closed_refusal(summary: dict, now: datetime) -> RuleViolation:
     closes = _moment(summary.get("bid_up_closes_at")) or _moment(summary.get("bidding_closes_at"))
-    when = ""
     if closes and now >= closes:
-        when = f"（竞价期已于 {clock.deadline_text(closes)} 届满）"
-    return RuleViolation("R20", f"该交易当前不在竞价期内，不接受报价{when}", status=409)
+        return RuleViolation("R20", _l(
+            "该交易当前不在竞价期内，不接受报价（竞价期已于 %(closed)s 届满）",
+            closed=clock.deadline_text(closes)), status=409)
+    return RuleViolation("R20", _l("该交易当前不在竞价期内，不接受报价"), status=409)
 
 
 def _parse_price(price: Any, summary: dict, current: str | None) -> Decimal:
@@ -229,10 +231,10 @@ def _parse_price(price: Any, summary: dict, current: str | None) -> Decimal:
     try:
         amount = to_yuan(price)
     except (TypeError, ValueError, ArithmeticError):
-        raise ValidationFailed("报价有误", fields={
-            "price_per_tonne": ["应为金额字符串，如 \"5000.00\""]}) from None
+        raise ValidationFailed(_l("报价有误"), fields={
+            "price_per_tonne": [_l("应为金额字符串，如 \"5000.00\"")]}) from None
     if amount <= 0:
-        raise ValidationFailed("报价有误", fields={"price_per_tonne": ["报价须大于 0"]})
+        raise ValidationFailed(_l("报价有误"), fields={"price_per_tonne": [_l("报价须大于 0")]})
     return amount
 
 
@@ -242,14 +244,15 @@ def _check_raise(ranked: list[Bid], bidder_id: int, amount: Decimal, increment: 
         return
     best = ranked[0]
     if best.enterprise_id == bidder_id:
-        raise RuleViolation("R20", f"贵单位的报价 {fmt_yuan(best.price_per_tonne)} 元/吨已是当前"
-                            "最高报价，无须再加价", status=409)
+        raise RuleViolation("R20", _l("贵单位的报价 %(price)s 元/吨已是当前最高报价，无须再加价",
+                                      price=fmt_yuan(best.price_per_tonne)), status=409)
     least = best.price_per_tonne + increment
     if amount < least:
-        raise RuleViolation(
-            "R20", f"报价 {fmt_yuan(amount)} 元/吨过低：须不低于当前最高报价 "
-            f"{fmt_yuan(best.price_per_tonne)} 元/吨加最低加价幅度 {fmt_yuan(increment)} 元/吨，"
-            f"即 {fmt_yuan(least)} 元/吨")
+        raise RuleViolation("R20", _l(
+            "报价 %(price)s 元/吨过低：须不低于当前最高报价 %(best)s 元/吨加最低加价幅度 "
+            "%(increment)s 元/吨，即 %(least)s 元/吨", price=fmt_yuan(amount),
+            best=fmt_yuan(best.price_per_tonne), increment=fmt_yuan(increment),
+            least=fmt_yuan(least)))
 
 
 def _check_method(summary: dict, current: str, ranked: list[Bid], bidder_id: int,
@@ -259,28 +262,28 @@ def _check_method(summary: dict, current: str, ranked: list[Bid], bidder_id: int
     mine = [b for b in ranked if b.enterprise_id == bidder_id]
     if _legacy(summary):  # the rule such a sale was announced with
         if ranked and amount < ranked[0].price_per_tonne:
-            raise RuleViolation(
-                "R20", f"报价 {fmt_yuan(amount)} 元/吨低于当前最高报价 "
-                f"{fmt_yuan(ranked[0].price_per_tonne)} 元/吨")
+            raise RuleViolation("R20", _l(
+                "报价 %(price)s 元/吨低于当前最高报价 %(best)s 元/吨", price=fmt_yuan(amount),
+                best=fmt_yuan(ranked[0].price_per_tonne)))
         return
     if current == BID_UP:
         if not mine:
-            raise RuleViolation("R20", "挂牌期满后的加价竞价仅限挂牌期内登记的意向受让方参加",
+            raise RuleViolation("R20", _l("挂牌期满后的加价竞价仅限挂牌期内登记的意向受让方参加"),
                                 status=409)
         _check_raise(ranked, bidder_id, amount, _increment(summary))
     elif method == "listing":
         if mine:
-            raise RuleViolation("R20", "贵单位已登记为意向受让方；有多个意向受让方的，挂牌期满后"
-                                "再加价竞价", status=409)
+            raise RuleViolation("R20", _l("贵单位已登记为意向受让方；有多个意向受让方的，挂牌期满后"
+                                          "再加价竞价"), status=409)
         listed = to_yuan(summary.get("listed_price") or summary.get("price_per_tonne"))
         if amount != listed:
-            raise RuleViolation(
-                "R20", f"挂牌期内按挂牌价 {fmt_yuan(listed)} 元/吨登记受让意向，报价 "
-                f"{fmt_yuan(amount)} 元/吨不符")
+            raise RuleViolation("R20", _l(
+                "挂牌期内按挂牌价 %(listed)s 元/吨登记受让意向，报价 %(price)s 元/吨不符",
+                listed=fmt_yuan(listed), price=fmt_yuan(amount)))
     elif method == "auction":
         _check_raise(ranked, bidder_id, amount, _increment(summary))
     elif method == "call_auction" and mine:
-        raise RuleViolation("R20", "集合竞价每家单位只能提交一次密封报价，提交后不得更改",
+        raise RuleViolation("R20", _l("集合竞价每家单位只能提交一次密封报价，提交后不得更改"),
                             status=409)
 
 
@@ -289,7 +292,7 @@ def place_bid(*, user: User, instance_id: int, price: Any, project_name: Any = N
     sale's method (422/409 naming R20) and at least at the reserve price (R20, R21). R27a: the
     bidder's deposit (ratio × listing price × quantity) is recorded with its first bid."""
     if not user.has_role("enterprise") or user.enterprise_id is None:
-        raise Forbidden("仅排污单位可以参与竞价")
+        raise Forbidden(_l("仅排污单位可以参与竞价"))
     inst = public_sale(instance_id, lock=True)
     summary = inst.summary or {}
     now = clock.now()
@@ -299,7 +302,7 @@ def place_bid(*, user: User, instance_id: int, price: Any, project_name: Any = N
     amount = _parse_price(price, summary, current)
     bidder = db.session.get(Enterprise, user.enterprise_id)
     if bidder is None:
-        raise NotFound("排污单位不存在")
+        raise NotFound(_l("排污单位不存在"))
     eligibility.check_bidder(summary, bidder, amount)  # R16, R9, R23, R26–R28, R20/R21 floor
     _check_method(summary, current, _ranked(inst.id), bidder.id, amount)
     name = str(project_name or "").strip()[:200] or None
@@ -316,7 +319,7 @@ def place_bid(*, user: User, instance_id: int, price: Any, project_name: Any = N
         engine.annotate_summary(inst.id, {"bids_count": bids_count(inst.id)},
                                 actor_id=user.id, action="bid_placed")
     except StaleDataError as exc:
-        raise Conflict("交易状态已变化，请重新提交报价", rule="R20") from exc
+        raise Conflict(_l("交易状态已变化，请重新提交报价"), rule="R20") from exc
     return _view(bid, viewer_enterprise=bidder.id, bureau=False)
 
 
@@ -334,7 +337,7 @@ def list_bids(*, user: User, instance_id: int) -> Board:
     bids = _ranked(inst.id)
     bidder = mine is not None and any(b.enterprise_id == mine for b in bids)
     if not (bureau or bidder or party == "seller"):
-        raise NotFound("交易不存在或您无权查看")
+        raise NotFound(_l("交易不存在或您无权查看"))
     now = clock.now()
     hidden = sealed(summary, now)
     shown = [b for b in bids if not hidden or (mine is not None and b.enterprise_id == mine)]

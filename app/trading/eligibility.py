@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from app.auth.models import Enterprise, Region
 from app.common import clock
 from app.common.money import fmt_tonnes, fmt_yuan, to_tonnes, to_yuan
 from app.common.regions import common_superior
-from app.errors import RuleViolation, ValidationFailed
+from app.errors import RuleViolation, Text, ValidationFailed, joined
 from app.extensions import db
 from app.ledger import policy as ledger_policy
 from app.ledger import services as ledger
@@ -41,28 +43,29 @@ def parse_seller(raw: Any, buyer: Enterprise) -> Party:
     try:
         owner = ledger.Owner.parse(raw)
     except ValueError:
-        raise ValidationFailed("卖方格式有误", fields={
-            "seller": ["应为排污单位编号或 reserve:行政区划代码"]}) from None
+        raise ValidationFailed(_l("卖方格式有误"), fields={
+            "seller": [_l("应为排污单位编号或 reserve:行政区划代码")]}) from None
     if owner.kind == "enterprise":
         seller = db.session.get(Enterprise, owner.enterprise_id)
         if seller is None:
-            raise ValidationFailed("卖方不存在", fields={"seller": ["排污单位不存在"]})
+            raise ValidationFailed(_l("卖方不存在"), fields={"seller": [_l("排污单位不存在")]})
         if seller.id == buyer.id:
-            raise ValidationFailed("不能向本单位购买", fields={"seller": ["买卖双方不能相同"]})
+            raise ValidationFailed(_l("不能向本单位购买"),
+                                   fields={"seller": [_l("买卖双方不能相同")]})
         return Party("enterprise", seller.region_code, seller)
     if owner.kind == "reserve" and db.session.get(Region, owner.region_code) is not None:
         return Party("reserve", owner.region_code)
-    raise ValidationFailed("卖方不存在", fields={"seller": ["储备账户所在行政区划不存在"]})
+    raise ValidationFailed(_l("卖方不存在"), fields={"seller": [_l("储备账户所在行政区划不存在")]})
 
 
 def parse_price(raw: Any) -> Decimal:
     try:
         price = to_yuan(raw)
     except (TypeError, ValueError):
-        raise ValidationFailed("价格有误", fields={
-            "price_per_tonne": ["应为金额字符串，如 \"5000.00\""]}) from None
+        raise ValidationFailed(_l("价格有误"), fields={
+            "price_per_tonne": [_l("应为金额字符串，如 \"5000.00\"")]}) from None
     if price <= 0:
-        raise ValidationFailed("价格有误", fields={"price_per_tonne": ["价格须大于 0"]})
+        raise ValidationFailed(_l("价格有误"), fields={"price_per_tonne": [_l("价格须大于 0")]})
     return price
 
 
@@ -72,12 +75,13 @@ def check_substitution(amounts: dict[str, str], substitution: dict[str, str],
     bought = {p: to_tonnes(v) for p, v in amounts.items()}
     needed = {p: to_tonnes(v) for p, v in substitution.items()}
     if bought != needed:
-        diff = "、".join(
-            f"{p} 申购 {fmt_tonnes(bought.get(p, Decimal(0)))} 吨/替代 "
-            f"{fmt_tonnes(needed.get(p, Decimal(0)))} 吨"
+        diff = joined(
+            _l("%(pollutant)s 申购 %(bought)s 吨/替代 %(needed)s 吨", pollutant=p,
+               bought=fmt_tonnes(bought.get(p, Decimal(0))),
+               needed=fmt_tonnes(needed.get(p, Decimal(0))))
             for p in sorted(set(bought) | set(needed)) if bought.get(p) != needed.get(p))
         raise RuleViolation(
-            "R18", f"购买量须等于项目削减替代量：{diff}{pp.tag()}")
+            "R18", _l("购买量须等于项目削减替代量：%(diff)s%(policy)s", diff=diff, policy=pp.tag()))
 
 
 def paid_holdings(enterprise_id: int) -> dict[str, Decimal]:
@@ -96,29 +100,33 @@ def check_seller(seller: Party, buyer: Enterprise, amounts: dict[str, str],
     if seller.kind == "enterprise":
         unit = seller.enterprise
         if unit.source_type != buyer.source_type:
-            raise RuleViolation(
-                "R23", f"工业源与农业源之间不得交易（卖方{unit.name}为"
-                f"{_source_name(unit)}，买方为{_source_name(buyer)}）{pp.tag()}")
+            raise RuleViolation("R23", _l(
+                "工业源与农业源之间不得交易（卖方%(seller)s为%(seller_source)s，买方为%(buyer_source)s）"
+                "%(policy)s", seller=unit.name, seller_source=_source_name(unit),
+                buyer_source=_source_name(buyer), policy=pp.tag()))
         if not unit.auto_monitoring:
-            raise RuleViolation(
-                "R19", f"{unit.name} 未安装自动监测设备，不得转让富余排污权{pp.tag()}")
+            raise RuleViolation("R19", _l(
+                "%(name)s 未安装自动监测设备，不得转让富余排污权%(policy)s", name=unit.name,
+                policy=pp.tag()))
         held = paid_holdings(unit.id)
         short = [p for p, t in amounts.items() if held.get(p, Decimal(0)) < to_tonnes(t)]
         if short:
-            text = "、".join(f"{p} 持有 {fmt_tonnes(held.get(p, Decimal(0)))} 吨" for p in short)
-            raise RuleViolation(
-                "R19", f"{unit.name} 有偿取得的排污权不足以转让：{text}{pp.tag()}")
+            text = joined(_l("%(pollutant)s 持有 %(tonnes)s 吨", pollutant=p,
+                             tonnes=fmt_tonnes(held.get(p, Decimal(0)))) for p in short)
+            raise RuleViolation("R19", _l("%(name)s 有偿取得的排污权不足以转让：%(held)s%(policy)s",
+                                          name=unit.name, held=text, policy=pp.tag()))
         return
     # R34: a county reserve that runs short is topped up from the city, then the province
     held = {p: available_with_cover(region_code=seller.region_code, pollutant=p) for p in amounts}
     short = [p for p, t in amounts.items() if held[p] < to_tonnes(t)]
     if short:
-        text = "、".join(f"{p} 可调配 {fmt_tonnes(held[p])} 吨" for p in short)
-        raise RuleViolation("R37", f"本级及上级政府储备均不足：{text}", status=409)
+        text = joined(_l("%(pollutant)s 可调配 %(tonnes)s 吨", pollutant=p,
+                         tonnes=fmt_tonnes(held[p])) for p in short)
+        raise RuleViolation("R37", _l("本级及上级政府储备均不足：%(held)s", held=text), status=409)
 
 
-def _source_name(unit: Enterprise) -> str:
-    return "农业源" if unit.source_type == "agricultural" else "工业源"
+def _source_name(unit: Enterprise) -> Text:
+    return _l("农业源") if unit.source_type == "agricultural" else _l("工业源")
 
 
 def check_price(*, seller: Party, amounts: dict[str, str], method: str, price: Decimal,
@@ -129,22 +137,24 @@ def check_price(*, seller: Party, amounts: dict[str, str], method: str, price: D
     province = pp.province_code
     if seller.kind == "reserve" and not green and pp.fee_reserve_price:
         if method not in policy.PUBLIC_METHODS:
-            raise RuleViolation(
-                "R20", f"政府储备排污权须公开竞价出让（挂牌、拍卖或集合竞价），不得"
-                f"{policy.METHOD_NAMES.get(method, method)}{pp.tag()}")
+            raise RuleViolation("R20", _l(
+                "政府储备排污权须公开竞价出让（挂牌、拍卖或集合竞价），不得%(method)s%(policy)s",
+                method=policy.METHOD_NAMES.get(method, method), policy=pp.tag()))
         for pollutant in amounts:
             standard = ledger_policy.fee_standard(province_code=province, pollutant=pollutant)
             if standard is not None and price < standard:
-                raise RuleViolation(
-                    "R20", f"储备出让底价为有偿使用费标准 {fmt_yuan(standard)} 元/吨"
-                    f"（{pollutant}），报价 {fmt_yuan(price)} 元/吨{pp.tag()}")
+                raise RuleViolation("R20", _l(
+                    "储备出让底价为有偿使用费标准 %(standard)s 元/吨（%(pollutant)s），"
+                    "报价 %(price)s 元/吨%(policy)s", standard=fmt_yuan(standard),
+                    pollutant=pollutant, price=fmt_yuan(price), policy=pp.tag()))
     if pp.benchmark_floor:
         for pollutant in amounts:
             floor = ledger_policy.benchmark_price(province_code=province, pollutant=pollutant)
             if floor is not None and price < floor:
-                raise RuleViolation(
-                    "R21", f"成交价 {fmt_yuan(price)} 元/吨低于{pollutant}基准价 "
-                    f"{fmt_yuan(floor)} 元/吨{pp.tag()}")
+                raise RuleViolation("R21", _l(
+                    "成交价 %(price)s 元/吨低于%(pollutant)s基准价 %(floor)s 元/吨%(policy)s",
+                    price=fmt_yuan(price), pollutant=pollutant, floor=fmt_yuan(floor),
+                    policy=pp.tag()))
     if seller.kind == "enterprise" and pp.priority_buyback:
         for pollutant in amounts:
             standard = ledger_policy.fee_standard(province_code=province, pollutant=pollutant)
@@ -200,7 +210,7 @@ def seller_water_system(seller: Party) -> str | None:
 
 
 def cross_region_problem(*, buyer_id: int, seller: str, amounts: dict[str, str],
-                         project: dict) -> tuple[str, str] | None:
+                         project: dict) -> tuple[str, Text] | None:
     """R27, R28 for a trade between two different counties: (rule, reason) or None."""
     buyer = db.session.get(Enterprise, int(buyer_id))
     party = parse_seller(seller, buyer)
@@ -209,16 +219,17 @@ def cross_region_problem(*, buyer_id: int, seller: str, amounts: dict[str, str],
     record = _attainment(buyer.region_code, year)
     if record is not None:
         if not record.air and any(p in AIR for p in amounts):
-            return "R27", (f"买方所在地区 {year} 年环境空气质量未达标，不得参与增加其大气污染物"
-                           f"排放总量的交易{pp.tag()}")
+            return "R27", _l("买方所在地区 %(year)s 年环境空气质量未达标，不得参与增加其大气"
+                             "污染物排放总量的交易%(policy)s", year=year, policy=pp.tag())
         if not record.water and any(p in WATER for p in amounts):
-            return "R27", (f"买方所在地区 {year} 年水环境质量未达标，不得参与增加其水污染物"
-                           f"排放总量的交易{pp.tag()}")
+            return "R27", _l("买方所在地区 %(year)s 年水环境质量未达标，不得参与增加其水污染物"
+                             "排放总量的交易%(policy)s", year=year, policy=pp.tag())
     if pp.water_system_bound and any(p in WATER for p in amounts):
         ours, theirs = buyer_water_system(buyer, project), seller_water_system(party)
         if ours != theirs:
-            return "R28", (f"水污染物跨区域交易限于同一水系：买方项目属{ours or '无水系'}，"
-                           f"卖方属{theirs or '无水系'}{pp.tag()}")
+            return "R28", _l("水污染物跨区域交易限于同一水系：买方项目属%(ours)s，卖方属%(theirs)s"
+                             "%(policy)s", ours=ours or _l("无水系"),
+                             theirs=theirs or _l("无水系"), policy=pp.tag())
     return None
 
 
@@ -233,18 +244,19 @@ def check_trade(data: dict, buyer: Enterprise) -> Checked:
     """Validate and shape a trade's start data (API.md "trade"), refusing with the rule."""
     seller = parse_seller(data.get("seller"), buyer)
     amounts = ledger_policy.parse_amounts(data.get("amounts"), region_code=buyer.region_code,
-                                          noun="交易数量")
+                                          noun=_l("交易数量"))
     method = data.get("method") or "agreement"
     if method not in policy.METHODS:
-        raise ValidationFailed("交易方式有误", fields={
-            "method": [f"应为 {' | '.join(policy.METHODS)} 之一"]})
+        raise ValidationFailed(_l("交易方式有误"), fields={
+            "method": [_l("应为 %(choices)s 之一", choices=" | ".join(policy.METHODS))]})
     price = parse_price(data.get("price_per_tonne"))
     project = data.get("project")
     if not isinstance(project, dict) or not str(project.get("name") or "").strip():
-        raise ValidationFailed("请填写建设项目", fields={"project.name": ["请填写项目名称"]})
+        raise ValidationFailed(_l("请填写建设项目"),
+                               fields={"project.name": [_l("请填写项目名称")]})
     substitution = ledger_policy.parse_amounts(
         project.get("substitution"), region_code=buyer.region_code,
-        field="project.substitution", noun="削减替代量")
+        field="project.substitution", noun=_l("削减替代量"))
     ledger_policy.seed_policies()  # R15/R21 defaults where missing (never over an edit)
     pp = policy.province_policy(province_code=buyer.region.province_code)
     check_substitution(amounts, substitution, pp)  # R18
@@ -336,9 +348,9 @@ def check_bidder(data: dict, bidder: Enterprise, price: Decimal) -> None:
     amounts = data.get("amounts") or {}
     check_seller(seller, bidder, amounts, pp)  # R23, R37
     if pp.cross_region_approval and superior != data.get("approving_region"):
-        raise RuleViolation(
-            "R26", "本次出让未经贵单位所在地与出让方的共同上级生态环境部门审批，"
-            f"不能参与竞价{pp.tag()}")
+        raise RuleViolation("R26", _l(
+            "本次出让未经贵单位所在地与出让方的共同上级生态环境部门审批，不能参与竞价%(policy)s",
+            policy=pp.tag()))
     if superior is not None:
         problem = cross_region_problem(buyer_id=bidder.id, seller=seller.account,
                                        amounts=amounts, project={})

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import engine
@@ -59,22 +60,25 @@ def request_mediation(*, user: User, instance_id: int, reason: Any) -> Mediation
     party = filing_party(user, trade)
     if party is None:
         raise RuleViolation(
-            "R25", "只有交易双方（买方、卖方；政府储备出让时为储备所属生态环境部门）可以申请调解",
+            "R25", _l("只有交易双方（买方、卖方；政府储备出让时为储备所属生态环境部门）"
+                      "可以申请调解"),
             status=403)
     text = str(reason or "").strip()
     if not text:
-        raise ValidationFailed("请写明申请调解的事由", fields={"reason": ["请写明申请调解的事由"]})
+        raise ValidationFailed(_l("请写明申请调解的事由"),
+                               fields={"reason": [_l("请写明申请调解的事由")]})
     if len(text) > REASON_MAX:
-        raise ValidationFailed("调解事由过长", fields={"reason": [f"不得超过 {REASON_MAX} 字"]})
+        raise ValidationFailed(_l("调解事由过长"),
+                               fields={"reason": [_l("不得超过 %(n)s 字", n=REASON_MAX)]})
     if trade.status != "running":
-        raise Conflict("交易已结束，不再受理调解申请", rule="R25")
+        raise Conflict(_l("交易已结束，不再受理调解申请"), rule="R25")
     # two parties filing at once: the trade's row is locked until the request commits
     db.session.execute(select(ProcessInstance.id).where(ProcessInstance.id == trade.id)
                        .with_for_update())
     pending = open_request(trade.id)
     if pending is not None:
-        raise Conflict(f"该交易已有调解申请正在办理（{clock.local(pending.filed_at):%Y-%m-%d %H:%M}"
-                       "提出），请待其办结后再申请", rule="R25")
+        raise Conflict(_l("该交易已有调解申请正在办理（%(filed)s提出），请待其办结后再申请",
+                          filed=f"{clock.local(pending.filed_at):%Y-%m-%d %H:%M}"), rule="R25")
     now = clock.now()
     row = MediationRequest(instance_id=trade.id, filed_by=user.id, party=party, reason=text,
                            status="open", filed_at=now)

@@ -6,8 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
+
 from app import engine
 from app.auth.models import Enterprise, Region
+from app.errors import Text
 from app.extensions import db
 
 PROVINCE_DECISION = "trade_province_policy"
@@ -20,8 +23,8 @@ METHODS = ("agreement", *PUBLIC_METHODS)  # R20
 # R20: the seeded defaults of trade_province_policy.dmn, for a table edited before its columns
 DEFAULT_BID_INCREMENT = Decimal("100.00")
 DEFAULT_BID_UP_DAYS = 1
-METHOD_NAMES = {"agreement": "协议转让", "listing": "挂牌转让", "auction": "拍卖转让",
-                "call_auction": "集合竞价"}
+METHOD_NAMES = {"agreement": _l("协议转让"), "listing": _l("挂牌转让"), "auction": _l("拍卖转让"),
+                "call_auction": _l("集合竞价")}
 
 
 @dataclass(frozen=True)
@@ -42,9 +45,9 @@ class ProvincePolicy:
     bid_increment: Decimal  # R20: the minimum raise over the best bid (auction, listing bid-up)
     bid_up_days: int  # R20: working days of a listing's bid-up among several intended buyers
 
-    def tag(self) -> str:
+    def tag(self) -> Text:
         """The province named in a refusal: whose policy applied."""
-        return f"（适用{self.province_name}政策）"
+        return _l("（适用%(province)s政策）", province=self.province_name)
 
 
 def province_policy(*, province_code: str) -> ProvincePolicy:

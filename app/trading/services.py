@@ -7,6 +7,7 @@ import calendar
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import engine
@@ -18,7 +19,7 @@ from app.common.regions import common_superior
 from app.engine.hooks import register_process, register_script_function
 from app.engine.models import AuditEvent, ProcessInstance
 from app.engine.types import StartSpec
-from app.errors import Forbidden, NotFound
+from app.errors import Forbidden, NotFound, source_text
 from app.extensions import db
 from app.ledger import services as ledger
 from app.trading import (
@@ -50,10 +51,10 @@ def prepare_start(data: dict, actor) -> StartSpec:
     """A buying unit's trade application, checked and routed to the seller's bureau. R16 (an
     unpaid notice blocks) is checked on the generic start path before this hook runs."""
     if actor is None or not actor.has_role("enterprise") or actor.enterprise_id is None:
-        raise Forbidden("排污权交易由购买方排污单位发起")
+        raise Forbidden(_l("排污权交易由购买方排污单位发起"))
     buyer = db.session.get(Enterprise, actor.enterprise_id)
     if buyer is None:
-        raise NotFound("购买方排污单位不存在")
+        raise NotFound(_l("购买方排污单位不存在"))
     checked = eligibility.check_trade(data, buyer)
     return StartSpec(
         data=checked.data,
@@ -73,7 +74,7 @@ def cross_region_check(buyer_id: int, seller: str, amounts: dict, project: dict)
                                                amounts=amounts, project=project)
     if problem is None:
         return {"ok": True, "rule": None, "reason": None}
-    return {"ok": False, "rule": problem[0], "reason": problem[1]}
+    return {"ok": False, "rule": problem[0], "reason": source_text(problem[1])}
 
 
 def _unit_of_instance(buyer_id: Any = None) -> int | None:
@@ -241,7 +242,7 @@ register_process(PROCESS_KEY, prepare_start=prepare_start, summarize=summarize)
 def trade_instance(instance_id: int) -> ProcessInstance:
     inst = db.session.get(ProcessInstance, instance_id)
     if inst is None or inst.key != PROCESS_KEY:
-        raise NotFound("交易不存在")
+        raise NotFound(_l("交易不存在"))
     return inst
 
 
@@ -266,7 +267,7 @@ def get_trade(*, user: User, instance_id: int) -> ProcessInstance:
     """A trade its parties and the bureaus over it may see (404 for everyone else)."""
     inst = trade_instance(instance_id)
     if party_of(user, inst) is None:
-        raise NotFound("交易不存在或您无权查看")
+        raise NotFound(_l("交易不存在或您无权查看"))
     return inst
 
 
@@ -274,7 +275,7 @@ def public_certificate(*, number: str) -> dict:
     """R38, R39: what anyone may see of a genuine certificate (no personal data)."""
     cert = certificates.verify(number=number)
     if cert is None:
-        raise NotFound(f"编号为 {number} 的排污权电子凭证不存在或已被篡改")
+        raise NotFound(_l("编号为 %(number)s 的排污权电子凭证不存在或已被篡改", number=number))
     buyer = db.session.get(Enterprise, cert.buyer_id)
     seller = ledger.Owner.parse(cert.seller)
     if seller.kind == "enterprise":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.common import clock
@@ -113,8 +114,9 @@ def move_rights(*, seller: str, to: str, amounts: dict[str, str], cause: str, de
             terms.append((start, end))
             left -= part
         if left > 0:
-            raise RuleViolation(
-                "R37", f"卖方 {pollutant} 可交易排污权已不足，尚缺 {fmt_tonnes(left)} 吨"
-                "（同一排污权不得重复出售）", status=409)
+            raise RuleViolation("R37", _l(
+                "卖方 %(pollutant)s 可交易排污权已不足，尚缺 %(short)s 吨"
+                "（同一排污权不得重复出售）",
+                pollutant=pollutant, short=fmt_tonnes(left)), status=409)
     return {"valid_from": min(t[0] for t in terms).isoformat(),
             "valid_to": max(t[1] for t in terms).isoformat()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.auth.access import actor, page_auth
 from app.auth.models import Enterprise
@@ -46,7 +47,7 @@ def certificate(instance_id: int, as_pdf: bool):
     inst = services.get_trade(user=actor(), instance_id=instance_id)
     cert = services.certificate_of(inst.id)
     if cert is None:
-        raise NotFound("该交易尚未出具排污权电子凭证")
+        raise NotFound(_l("该交易尚未出具排污权电子凭证"))
     verify_url = url_for("public.certificate", number=cert.number, _external=True)
     return pdf.document("trading/certificate.html", as_pdf=as_pdf, filename=cert.number,
                         cert=services.public_certificate(number=cert.number),
