@@ -252,7 +252,7 @@ def mark_read(*, user_id: int, notification_id: int) -> Notification:
     """Mark one of the user's own notifications read (another user's is 404)."""
     note = db.session.get(Notification, notification_id)
     if note is None or note.user_id != user_id:
-        raise NotFound("通知不存在")
+        raise NotFound(_l("通知不存在"))
     if note.read_at is None:
         note.read_at = clock.now()
     db.session.flush()

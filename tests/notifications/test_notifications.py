@@ -379,3 +379,14 @@ def test_switching_language_makes_it_the_users_preference_for_mail(client, login
     client.get("/inbox?lang=zh_CN")
     db.session.expire_all()
     assert db.session.get(type(reviewer), reviewer.id).locale == "zh_CN"
+
+
+def test_another_users_notification_is_refused_in_the_pages_language(client, login, make_task,
+                                                                     staff, monday):
+    make_task()
+    theirs = notes(staff["reviewer"])[0]
+    login(client, staff["other_county"])
+    page = client.get("/notifications?lang=en").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    resp = client.post(f"/notifications/{theirs.id}/read", data={"csrf_token": token})
+    assert resp.status_code == 404 and "Notification not found" in resp.get_data(as_text=True)
