@@ -1,6 +1,6 @@
 """A trade's start over HTTP: R16 (an overdue fee notice blocks the buyer, the refusal names the
-notice) and R29 (the green channel is for purchases from a government reserve under 1 t, in the
-provinces whose policy has it: a unit's surplus, or a Zhejiang purchase, goes the normal route)."""
+notice) and R29 (the green channel is for projects under 1 t in all, whoever sells, in the
+provinces whose policy has it: a Zhejiang purchase goes the normal route)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -38,14 +38,29 @@ def test_R16_buyer_with_an_overdue_fee_notice_cannot_start_a_trade(http):
     http.start(other, seller, {"COD": "1.0000"}, "5000.00")
 
 
-def test_R29_surplus_purchase_under_one_tonne_is_not_green(http):
+def test_R29_surplus_purchase_under_one_tonne_is_green_too(http):
+    # SJZ §2(5) exempts the project (< 1 t in all) from the subject review and the deposit whoever
+    # sells; buying from a reserve by agreement is what it encourages, not a condition
     seller, _ = http.enterprise(CHANGAN)
     buyer, unit = http.enterprise(CHANGAN)
     http.lot(seller, "SO2", "3.0000")
     inst = http.start(unit, seller, {"SO2": "0.5000"}, "5000.00")
     data = inst["data"]
-    assert data["green_channel"] is False  # Hebei, 0.5 t — but from a unit's surplus
-    assert data["deposit"] == {"ratio": "0.30", "amount": "750.00", "status": "due"}
+    assert data["green_channel"] is True and data["deposit"] is None
+    assert http.active(inst["id"]) == ["certify"]  # R19: the seller's surplus is certified first
+    http.do("h_ca", "certify", {"certify_decision": "certified", "opinion": "可交易"})
+    assert "subject_review" not in http.active(inst["id"])  # no trading-subject review
+    assert not http.todo("r_ca", "subject_review")
+
+
+def test_R29_surplus_purchase_of_one_tonne_is_not_green(http):
+    seller, _ = http.enterprise(CHANGAN)
+    buyer, unit = http.enterprise(CHANGAN)
+    http.lot(seller, "SO2", "3.0000")
+    inst = http.start(unit, seller, {"SO2": "1.0000"}, "5000.00")
+    data = inst["data"]
+    assert data["green_channel"] is False  # Hebei, exactly 1 t
+    assert data["deposit"] == {"ratio": "0.30", "amount": "1500.00", "status": "due"}
     assert http.active(inst["id"]) == ["certify"]  # the normal route: certification first
     http.do("h_ca", "certify", {"certify_decision": "certified", "opinion": "可交易"})
     assert http.active(inst["id"]) == ["subject_review"]  # then the trading-subject review
