@@ -19,13 +19,15 @@ from app.inbox import forms, queries
 
 # Who may start which process: a small, explicit map (R10: bureaus allocate; R17: units buy).
 # A process missing here is started by bureau handlers. Nobody starts a mediation (R25) by hand:
-# a party's request on a trade starts it (app/trading/mediation.py).
+# a party's request on a trade starts it (app/trading/mediation.py); nor a cross-region approval
+# (R26, R32): it is the call activity of a trade or a lease, meaningless without one.
 START_ROLES: dict[str, tuple[str, ...]] = {
     "allocation": ("handler",),
     "trade": ("enterprise",),
     "lease": ("enterprise",),
     "buyback": ("enterprise", "handler"),
     "mediation": (),
+    "cross_region_approval": (),
 }
 DEFAULT_START_ROLES = ("handler",)
 ALREADY_DONE = _l("该任务已被他人处理")

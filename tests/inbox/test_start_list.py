@@ -31,6 +31,16 @@ def test_R26_cross_region_approval_is_not_offered_as_a_start(client, login, staf
     assert "Start data (JSON)" not in client.get("/inbox/start?lang=en").get_data(as_text=True)
 
 
+def test_R26_cross_region_approval_cannot_be_started_through_the_api(client, staff, deployed,
+                                                                     api_token):
+    """Only a trade or a lease calls it; a hand-made approval would have no trade behind it."""
+    for user in staff.values():
+        headers = api_token(user)
+        res = client.post("/api/v1/processes/cross_region_approval/instances",
+                          json={"data": {}}, headers=headers)
+        assert res.status_code == 403, (user.username, res.status_code)
+
+
 def test_any_process_without_start_form_or_start_role_is_not_offered(staff, deployed):
     """The rule is general (a new call activity such as a mediation needs no name list)."""
     engine.deploy({"called_only.bpmn": CALLED_ONLY}, actor_id=staff["handler"].id)
