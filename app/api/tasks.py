@@ -98,7 +98,10 @@ def list_tasks():
         - {name: process, in: query, schema: {type: string}, description: process key}
         - {name: overdue, in: query, schema: {type: boolean}}
         - {name: q, in: query, schema: {type: string}, description: business key or summary text}
-        - {name: sort, in: query, schema: {type: string, enum: [due, priority, created], default: priority}, description: "priority = R30/R35 priority work first, then by deadline"}
+        - name: sort
+          in: query
+          schema: {type: string, enum: [due, priority, created], default: priority}
+          description: priority = R30/R35 priority work first, then by deadline
         - {name: page, in: query, schema: {type: integer, default: 1}}
         - {name: per_page, in: query, schema: {type: integer, default: 50, maximum: 200}}
       responses:
