@@ -1,7 +1,7 @@
-"""PDF output of the four printable documents (缴款核定通知单, 合同, 排污权电子凭证, 审查决定书): each print
-page links its PDF (the page's path + ".pdf"), the PDF is a real PDF named after the document
-number, carries the number in its metadata, embeds Noto Sans CJK (Chinese is not set as tofu),
-and is refused across jurisdictions exactly like the page (R7)."""
+"""PDF output of the four printable documents (缴款核定通知单, 合同, 排污权电子凭证,
+审查决定书): each print page links its PDF (the page's path + ".pdf"), the PDF is a real PDF
+named after the document number, carries the number in its metadata, embeds Noto Sans CJK
+(Chinese is not set as tofu), and is refused across jurisdictions exactly like the page (R7)."""
 from __future__ import annotations
 
 import re
