@@ -17,7 +17,7 @@ from app.auth.access import actor, page_auth
 from app.auth.models import Region
 from app.common import calendar as calendar_service
 from app.common import clock
-from app.errors import DomainError, ValidationFailed
+from app.errors import DomainError, NotFound, ValidationFailed
 from app.extensions import db
 from app.ledger import policy
 
@@ -77,6 +77,8 @@ def _parse_days(text: str) -> list[calendar_service.DaySpec]:
 
 @page_auth("admin")
 def calendar_load(year: int):
+    if not 1900 <= year <= 9999:  # no such calendar (and no date arithmetic on it: 500 before)
+        raise NotFound(_("No calendar for year %(year)s", year=year))
     upload = request.files.get("file")
     text = request.form.get("json", "")
     if upload is not None and upload.filename:

@@ -1,5 +1,5 @@
-"""Operations: liveness and readiness, request ids and JSON logs, the backup command, and
-migrations upgrading a populated database."""
+"""Operations: liveness and readiness, request ids and JSON logs, the backup command (migrations
+upgrading a populated database: test_migrations.py)."""
 from __future__ import annotations
 
 import json
@@ -111,46 +111,3 @@ def test_backup_prints_pg_dump_for_postgresql(tmp_path):
     assert result.exit_code == 0, result.output
     assert "pg_dump --format=custom" in result.output and "--host=db.internal" in result.output
     assert "--port=5433" in result.output and "pw" not in result.output.replace("PGPASSWORD", "")
-
-
-@pytest.fixture
-def empty_url(request, tmp_path):
-    if test_db_kind() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'populated.sqlite3'}"
-        return
-    server = request.getfixturevalue("pg_server")
-    name = server.create_empty()
-    try:
-        yield server.url(name)
-    finally:
-        server.drop(name)
-
-
-def test_migrations_upgrade_a_populated_database(empty_url):
-    """A database at the initial revision, with data in it, upgrades to head keeping the data."""
-    from alembic.script import ScriptDirectory
-
-    from app.config import ROOT
-
-    base = ScriptDirectory(str(ROOT / "migrations")).get_base()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_url, "SECRET_KEY": "t"})
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["db", "upgrade", base])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        with db.engine.begin() as conn:  # raw SQL: the models describe head, not this revision
-            conn.execute(text(
-                "INSERT INTO region (code, name, level, parent_code, province_code, path, extra) "
-                "VALUES ('330000', '浙江省', 'province', NULL, '330000', '330000', false)"))
-            conn.execute(text(
-                "INSERT INTO audit_event (at, action, detail) "
-                "VALUES ('2026-03-02 01:00:00', 'started', '{}')"))
-    result = runner.invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        with db.engine.connect() as conn:
-            assert conn.execute(text("SELECT name FROM region")).scalar() == "浙江省"
-            assert conn.execute(text("SELECT count(*) FROM audit_event")).scalar() == 1
-            assert sorted(conn.execute(text("SELECT version_num FROM alembic_version"))
-                          .scalars()) == list(migration_heads())
-        db.engine.dispose()

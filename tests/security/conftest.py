@@ -12,7 +12,7 @@ from werkzeug.routing.converters import NumberConverter
 PUBLIC_ENDPOINTS = {
     "static", "auth.login", "auth.logout", "api.issue_token", "api.openapi_document",
     "api.public_publications", "api.public_certificate", "api.public_trades",
-    "api.public_reserves", "api.test_clock_get",
+    "api.public_reserves", "api.public_sales", "api.test_clock_get",
     "api.test_clock_put", "api.test_run_due", "ops.healthz", "ops.readyz", "inbox.home",
 }
 PUBLIC_BLUEPRINTS = {"public"}

@@ -63,10 +63,15 @@ def world(app, make_user, make_enterprise, api_token):
     return {"ids": ids, "users": users, "tokens": {k: api_token(u) for k, u in users.items()}}
 
 
+def _path_args(rule) -> set[str]:
+    """The rule's arguments taken from the path (not those its `defaults` fix, e.g. as_pdf)."""
+    return set(rule.arguments) - set(rule.defaults or {})
+
+
 def _object_rules(app):
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
-        if not rule.arguments or is_public(rule) or rule.endpoint in EXEMPT:
+        if not _path_args(rule) or is_public(rule) or rule.endpoint in EXEMPT:
             continue
         roles = getattr(view, "api_roles", None) or getattr(view, "page_roles", None) or ()
         if tuple(roles) == ("admin",):
@@ -79,10 +84,10 @@ def test_every_object_endpoint_refuses_other_jurisdictions(app, client, world, l
     ids, tokens = world["ids"], world["tokens"]
     checked = set()
     for rule in _object_rules(app):
-        missing = set(rule.arguments) - set(ids)
+        missing = _path_args(rule) - set(ids)
         assert not missing, f"{rule.rule}: no test object for {missing} — add one to `world`"
         url = rule.rule
-        for name in rule.arguments:
+        for name in _path_args(rule):
             url = url.replace(f"<int:{name}>", str(ids[name])).replace(f"<{name}>", str(ids[name]))
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             for outsider in ("bureau_b", "ent_b"):
