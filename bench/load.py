@@ -53,7 +53,7 @@ TASK_DATA = {
     "priority_buyback": {"buyback_decision": "decline", "opinion": "放弃优先回购"},
     "confirm_deposit": {"deposit_reference": "BZJ-BENCH"},
     "sign_contract": {"contract_decision": "sign"},
-    "confirm_settlement": {"settlement_reference": "JS-BENCH"},
+    "confirm_settlement": {"settlement_outcome": "paid", "settlement_reference": "JS-BENCH"},
     "permit_change": {"permit_change_no": "BG-BENCH"},
     **{f"review{i}": {"decision": "approve", "opinion": "同意"}
        for i in range(1, SYNTHETIC_STEPS + 1)},
@@ -344,7 +344,7 @@ def main() -> int:
     parser.add_argument("--start-rate", type=float, default=4.0,
                         help="synthetic review starts per second")
     parser.add_argument("--inbox-rate", type=float, default=10.0, help="inbox listings per second")
-    parser.add_argument("--poll", type=float, default=2.0,
+    parser.add_argument("--poll", type=float, default=3.0,
                         help="seconds between queue polls of idle handlers, enterprises and "
                              "reviewers (trades)")
     parser.add_argument("--web-workers", type=int, default=2 * (os.cpu_count() or 2) + 1)
