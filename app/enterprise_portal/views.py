@@ -1,5 +1,6 @@
-"""The enterprise's pages: "my applications" and "my holdings" (also opened by bureau staff for a
-unit in their jurisdiction), and the printable review decision."""
+"""The enterprise's pages: "my applications", "my trades" (sales bid in, surplus for sale) and "my
+holdings" (also opened by bureau staff for a unit in their jurisdiction), and the printable review
+decision."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from flask_login import current_user
 
 from app.auth.access import page_auth
 from app.auth.models import BUREAU_ROLES
-from app.enterprise_portal import documents, holdings, queries
+from app.enterprise_portal import documents, holdings, queries, trades
 from app.errors import NotFound
-from app.public import pdf
+from app.public import pdf, printing
 
 bp = Blueprint("enterprise_portal", __name__, template_folder="templates")
 
@@ -22,6 +23,16 @@ def index():
     return render_template("enterprise_portal/index.html",
                            apps=queries.my_applications(current_user),
                            fees=queries.unpaid_fees(current_user))
+
+
+@bp.get("/my/trades")
+@page_auth("enterprise")
+def my_trades():
+    """R20, R27a: the sales the unit bid in (won, lost or still open, and its deposit); R19: the
+    trades selling its surplus, with the step each stands at."""
+    return render_template("enterprise_portal/trades.html", bids=trades.bids_of(current_user),
+                           sales=trades.sales_of(current_user),
+                           method_names=printing.METHOD_LABELS)
 
 
 @bp.get("/my/holdings")

@@ -4,7 +4,10 @@
   users of its enterprise (enterprise lane). Created in the same flush as the human_task row
   (a `before_flush` listener on the session, so the engine needs no call into this domain).
 - A decision step completed (its form has a decision field — decision, review_decision,
-  certify_decision, … — in any bureau lane) → the users of the instance's enterprise.
+  certify_decision, … — in any bureau lane) → the users of the instance's enterprise. A trade's
+  steps that decide about the seller's surplus (SELLER_STEPS: its certification, the priority
+  buyback, the bidding result, the settlement with its certificate or R37 end) → also the users
+  of the selling unit (the summary's `seller`, when it is a unit's account `enterprise:<id>`).
 - Deadlines (R4/R5): `sweep(now=…)` notifies a task's assignee (or its candidates) when ≤ 3 working
   days are left (`due_soon`) and when it is overdue (`overdue`); each (user, kind, task) once. The
   same for unpaid fee notices (R16) to the enterprise's users.
@@ -45,6 +48,9 @@ MAIL_SUBJECT = {
     "overdue": _l("Deadline overdue"),
 }
 DEFAULT_LOCALE = "zh_CN"
+# trade steps whose outcome concerns the selling unit (R19 certification, R21 priority buyback,
+# R20 bidding result, R24/R37 settlement: certificate issued or the trade ended)
+SELLER_STEPS = frozenset({"certify", "priority_buyback", "confirm_bidding", "confirm_settlement"})
 
 
 def task_link(task_id: str) -> str:
@@ -130,6 +136,17 @@ def _instance_audience(session: Session, instance_id: int) -> list[int]:
         User.enterprise_id == inst.enterprise_id, User.active.is_(True))))
 
 
+def _seller_audience(session: Session, task: HumanTask) -> list[int]:
+    """A trade's selling unit's users (a unit's surplus transfer; a reserve sale has none)."""
+    inst = session.get(ProcessInstance, task.instance_id)
+    seller = str((inst.summary or {}).get("seller") or "") if inst is not None else ""
+    unit = seller.removeprefix("enterprise:")
+    if not seller.startswith("enterprise:") or not unit.isdigit():
+        return []
+    return list(session.scalars(select(User.id).where(
+        User.enterprise_id == int(unit), User.active.is_(True))))
+
+
 def _on_flush(session: Session, _ctx, _instances) -> None:
     """Task opened → its candidates; bureau task completed → the applicant (decision)."""
     opened = [o for o in session.new if isinstance(o, HumanTask) and o.state == "open"]
@@ -143,12 +160,14 @@ def _on_flush(session: Session, _ctx, _instances) -> None:
     try:
         with session.no_autoflush:
             decided = [t for t in completed if _is_decision(t)]
-            _notify_flush(session, opened, decided)
+            for_seller = [t for t in completed if t.name in SELLER_STEPS]
+            _notify_flush(session, opened, decided, for_seller)
     except Exception:  # a notification must never stop a process step
         log.exception("notifications for a flush failed")
 
 
-def _notify_flush(session: Session, opened: list[HumanTask], decided: list[HumanTask]) -> None:
+def _notify_flush(session: Session, opened: list[HumanTask], decided: list[HumanTask],
+                  for_seller: list[HumanTask] = ()) -> None:
     now = clock.now()
     for task in opened:  # a new row: its candidates are active users, nobody was told of it yet
         _notify(session, user_ids=candidates(session, task), kind="task", ref=task.id,
@@ -160,6 +179,10 @@ def _notify_flush(session: Session, opened: list[HumanTask], decided: list[Human
         _notify(session, user_ids=audience, kind="decision", ref=task.id,
                 title=_subject(task), link=f"/my/applications#app-{task.instance_id}",
                 now=now)
+    for task in for_seller:
+        audience = [u for u in _seller_audience(session, task) if u != task.completed_by]
+        _notify(session, user_ids=audience, kind="decision", ref=task.id,
+                title=_subject(task), link=f"/my/trades#sale-{task.instance_id}", now=now)
 
 
 def _changed(obj) -> set[str]:

@@ -18,6 +18,7 @@ from app.common import clock
 from app.common.money import to_yuan
 from app.common.paging import Page
 from app.engine.models import ProcessInstance
+from app.extensions import db
 from app.public.services import (
     Filters,
     _enterprise_accounts,
@@ -121,3 +122,10 @@ def open_sales(*, filters: Filters | None = None, page: int = 1, per_page: int =
     rows, total = _paged(base.order_by(closes, ProcessInstance.id), count, page, per_page)
     sellers = _seller_names([(inst.summary or {}).get("seller") for inst, _name in rows])
     return Page([_sale(inst, sellers, name) for inst, name in rows], total, page, per_page)
+
+
+def announced(inst: ProcessInstance) -> OpenSale:
+    """R20, R38: one sale as its announcement shows it — for the bid page, also once closed."""
+    sellers = _seller_names([(inst.summary or {}).get("seller")])
+    region = db.session.get(Region, inst.handling_region) if inst.handling_region else None
+    return _sale(inst, sellers, region.name if region else None)

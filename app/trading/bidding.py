@@ -38,12 +38,20 @@ from app.auth.models import Enterprise, User
 from app.common import clock
 from app.common.money import fmt_yuan, to_tonnes, to_yuan
 from app.engine.models import ProcessInstance
-from app.errors import Conflict, Forbidden, NotFound, RuleViolation, ValidationFailed
+from app.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    RuleViolation,
+    ValidationFailed,
+)
 from app.extensions import db
 from app.trading import eligibility, settlement
 from app.trading.models import Bid
 
 OPEN, BID_UP = "open", "bid_up"  # the phases in which bids are taken
+PROBE_PRICE = Decimal("9999999999.99")  # standing_refusal: above any best bid plus increment
 
 
 def _ranked(instance_id: int) -> list[Bid]:
@@ -223,10 +231,16 @@ def _closed_refusal(summary: dict, now: datetime) -> RuleViolation:
     return RuleViolation("R20", _l("该交易当前不在竞价期内，不接受报价"), status=409)
 
 
+def registration(summary: dict, current: str | None) -> bool:
+    """R20: a listing's period, when units register as intended buyers at the listed price (a
+    registration names no price of its own)."""
+    return current == OPEN and summary.get("method") == "listing" \
+        and bool(summary.get("listed_price")) and not _legacy(summary)
+
+
 def _parse_price(price: Any, summary: dict, current: str | None) -> Decimal:
     """The bid's price; a listing's registration may leave it out (the listed price)."""
-    if (price is None or price == "") and current == OPEN and summary.get("method") == "listing" \
-            and summary.get("listed_price") and not _legacy(summary):
+    if (price is None or price == "") and registration(summary, current):
         return to_yuan(summary["listed_price"])
     try:
         amount = to_yuan(price)
@@ -287,22 +301,37 @@ def _check_method(summary: dict, current: str, ranked: list[Bid], bidder_id: int
                             status=409)
 
 
+def _check_bidder_role(user: User) -> None:
+    if not user.has_role("enterprise") or user.enterprise_id is None:
+        raise Forbidden(_l("仅排污单位可以参与竞价"))
+
+
+def _taking_bids(inst: ProcessInstance, now: datetime) -> str:
+    """The phase taking bids now, else the R20 refusal (409)."""
+    current = phase(inst.summary or {}, now) if inst.status == "running" else None
+    if current is None:
+        raise _closed_refusal(inst.summary or {}, now)
+    return current
+
+
+def _bidder(user: User) -> Enterprise:
+    bidder = db.session.get(Enterprise, user.enterprise_id)
+    if bidder is None:
+        raise NotFound(_l("排污单位不存在"))
+    return bidder
+
+
 def place_bid(*, user: User, instance_id: int, price: Any, project_name: Any = None) -> BidView:
     """R20: a unit bids in a public sale while it takes bids (409 otherwise), by the rules of the
     sale's method (422/409 naming R20) and at least at the reserve price (R20, R21). R27a: the
     bidder's deposit (ratio × listing price × quantity) is recorded with its first bid."""
-    if not user.has_role("enterprise") or user.enterprise_id is None:
-        raise Forbidden(_l("仅排污单位可以参与竞价"))
+    _check_bidder_role(user)
     inst = public_sale(instance_id, lock=True)
     summary = inst.summary or {}
     now = clock.now()
-    current = phase(summary, now) if inst.status == "running" else None
-    if current is None:
-        raise _closed_refusal(summary, now)
+    current = _taking_bids(inst, now)
     amount = _parse_price(price, summary, current)
-    bidder = db.session.get(Enterprise, user.enterprise_id)
-    if bidder is None:
-        raise NotFound(_l("排污单位不存在"))
+    bidder = _bidder(user)
     eligibility.check_bidder(summary, bidder, amount)  # R16, R9, R23, R26–R28, R20/R21 floor
     _check_method(summary, current, _ranked(inst.id), bidder.id, amount)
     name = str(project_name or "").strip()[:200] or None
@@ -341,6 +370,15 @@ def list_bids(*, user: User, instance_id: int) -> Board:
     now = clock.now()
     hidden = sealed(summary, now)
     shown = [b for b in bids if not hidden or (mine is not None and b.enterprise_id == mine)]
+    return _board(inst, bids, [_view(b, viewer_enterprise=mine, bureau=bureau) for b in shown],
+                  now=now)
+
+
+def _board(inst: ProcessInstance, bids: list[Bid], items: list[BidView], *,
+           now: datetime) -> Board:
+    """The state of a sale's bidding with `items` (the bids the caller may see)."""
+    summary = inst.summary or {}
+    hidden = sealed(summary, now)
     current = phase(summary, now) if inst.status == "running" else None
     best = bids[0].price_per_tonne if bids and not hidden else None
     least = None
@@ -354,8 +392,45 @@ def list_bids(*, user: User, instance_id: int) -> Board:
     closes = summary.get("bid_up_closes_at") if current == BID_UP else summary.get(
         "bidding_closes_at")
     return Board(
-        items=[_view(b, viewer_enterprise=mine, bureau=bureau) for b in shown],
-        method=summary.get("method"), phase=current, sealed=hidden, bids_count=len(bids),
-        best_price=fmt_yuan(best) if best is not None else None,
+        items=items, method=summary.get("method"), phase=current, sealed=hidden,
+        bids_count=len(bids), best_price=fmt_yuan(best) if best is not None else None,
         min_next_price=fmt_yuan(least) if least is not None else None,
         closes_at=_moment(closes))
+
+
+# -- the bid page (app/trading/views.py): the same rules, seen by a unit about to bid ----------
+
+def bidder_board(*, user: User, instance_id: int) -> Board:
+    """R20, R38: a public sale as any signed-in user about to bid sees it — the state of the
+    bidding, the best price so far (an open price: never a call auction's before its close) and
+    only the caller's own bids (with their deposit, R27a); no other bidder's identity."""
+    inst = public_sale(instance_id)
+    mine = user.enterprise_id if user.has_role("enterprise") else None
+    bids = _ranked(inst.id)
+    own = [_view(b, viewer_enterprise=mine, bureau=False) for b in bids
+           if mine is not None and b.enterprise_id == mine]
+    return _board(inst, bids, own, now=clock.now())
+
+
+def standing_refusal(*, user: User, instance_id: int) -> DomainError | None:
+    """What `place_bid` would answer the caller now whatever the price, None when a bid may go
+    on to the price and eligibility checks: not a unit (403), the sale not taking bids (409
+    R20), the seller itself, or the method's once-only rules (409 R20: a listing's registration,
+    a call auction's sealed bid, the best bid already, a bid-up by a unit that did not
+    register). The page offers no form then; a bid posted anyway gets the same refusal."""
+    inst = public_sale(instance_id)
+    summary = inst.summary or {}
+    now = clock.now()
+    try:
+        _check_bidder_role(user)
+        current = _taking_bids(inst, now)
+        bidder = _bidder(user)
+        eligibility.parse_seller(summary.get("seller"), bidder)  # the seller never buys its own
+        probe = to_yuan(summary["listed_price"]) if registration(summary, current) \
+            else PROBE_PRICE  # a price no price rule refuses: only the 409s remain
+        _check_method(summary, current, _ranked(inst.id), bidder.id, probe)
+    except RuleViolation as exc:
+        return exc if exc.status == 409 else None
+    except DomainError as exc:
+        return exc
+    return None

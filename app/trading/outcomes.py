@@ -1,7 +1,7 @@
 """How a trade ends at its settlement without a deal (R24, R27a, R37): the buyer did not pay (its
 deposit is forfeited), or the seller's rights were sold meanwhile by a trade that settled first
 (the deposit is refunded). No rights move; the summary's `end_reason` says why, and the buyer's
-users are notified."""
+users (and a selling unit's) are notified."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,26 +12,34 @@ from app import engine
 from app.auth.models import User
 from app.common import clock
 from app.engine.hooks import register_refusal_outcome, register_script_function
+from app.engine.models import ProcessInstance
 from app.errors import RuleViolation
 from app.extensions import db
+from app.ledger.services import Owner
 from app.notifications.models import Notification
 from app.trading import settlement
 
 UNAVAILABLE_END = "end_rights_unavailable"  # the diagram versions that model the R37 outcome
 
 
-def _notify_buyer(instance_id: int, buyer_id: int, title: str) -> None:
-    """The buyer's users hear that the trade ended (one notification each)."""
+def _notify_parties(instance_id: int, buyer_id: int, title: str) -> None:
+    """The buyer's users, and for a surplus transfer the seller's, hear that the trade ended
+    (one notification each)."""
     ref = f"trade:{instance_id}:ended"
-    users = db.session.scalars(select(User.id).where(User.enterprise_id == buyer_id,
-                                                     User.active.is_(True))).all()
+    inst = db.session.get(ProcessInstance, instance_id)
+    seller = str((inst.summary or {}).get("seller") or "") if inst is not None else ""
+    links = {buyer_id: f"/my/applications#app-{instance_id}"}
+    if seller.startswith("enterprise:"):  # a unit's surplus (a reserve sale's bureau is no unit)
+        links[Owner.parse(seller).enterprise_id] = f"/my/trades#sale-{instance_id}"
+    users = db.session.execute(select(User.id, User.enterprise_id).where(
+        User.enterprise_id.in_(list(links)), User.active.is_(True))).all()
     told = set(db.session.scalars(select(Notification.user_id).where(
         Notification.kind == "decision", Notification.ref == ref)))
-    for user_id in users:
+    for user_id, unit in users:
         if user_id not in told:
             db.session.add(Notification(user_id=user_id, kind="decision", ref=ref,
                                         title=title[:300], created_at=clock.now(),
-                                        link=f"/my/applications#app-{instance_id}"))
+                                        link=links[unit]))
     db.session.flush()
 
 
@@ -41,7 +49,7 @@ def _end(buyer_id: Any, *, outcome: str, deposit: str, rule: str, message: str) 
                                    status=deposit)
     reason = {"rule": rule, "message": message,
               "ended_at": clock.local(clock.now()).isoformat()}
-    _notify_buyer(instance_id, int(buyer_id), f"排污权交易已终止：{message}")
+    _notify_parties(instance_id, int(buyer_id), f"排污权交易已终止：{message}")
     return {"outcome": outcome, "deposit": settlement.deposit_summary(row), "end_reason": reason}
 
 

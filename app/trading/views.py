@@ -1,5 +1,6 @@
-"""Pages of the trading area: the printable contract (R24) and certificate (R24, R39), and a
-trade's mediation (R25): its requests, their outcome, and the form a party files one with."""
+"""Pages of the trading area: the printable contract (R24) and certificate (R24, R39), a
+trade's mediation (R25): its requests, their outcome, and the form a party files one with, and
+public bidding (R20): a sale's bids, and the bid page a unit bids or registers from."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -8,9 +9,11 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth.access import actor, page_auth
 from app.auth.models import Enterprise
-from app.errors import Conflict, NotFound, RuleViolation, ValidationFailed
+from app.common import clock
+from app.errors import Conflict, DomainError, NotFound, RuleViolation, ValidationFailed
 from app.extensions import db
-from app.public import pdf, printing
+from app.public import pdf, printing, sales
+from app.public.services import remaining
 from app.trading import bidding, mediation, services
 
 bp = Blueprint("trading", __name__, template_folder="templates", url_prefix="/trading")
@@ -108,3 +111,71 @@ def bids(instance_id: int):
     return render_template("trading/bids.html", board=board,
                            inst=bidding.public_sale(instance_id),
                            method_names=printing.METHOD_LABELS)
+
+
+def _refusal_messages(exc: DomainError) -> list[str]:
+    """A refusal as the page shows it: the message with its rule, then any field detail."""
+    if isinstance(exc, ValidationFailed) and (exc.localized_fields() or {}).get(
+            "price_per_tonne"):
+        return exc.localized_fields()["price_per_tonne"]
+    rule = getattr(exc, "rule", None)
+    head = _("%(message)s（%(rule)s）", message=exc.localized(), rule=rule) if rule \
+        else exc.localized()
+    details = [m for ms in (exc.localized_fields() or {}).values() for m in ms]
+    return [head, *details]
+
+
+def _render_bid(inst, *, form=None, errors=None, status: int = 200):
+    user = actor()
+    board = bidding.bidder_board(user=user, instance_id=inst.id)
+    refusal = bidding.standing_refusal(user=user, instance_id=inst.id)
+    sale = sales.announced(inst)
+    return render_template(
+        "trading/bid.html", inst=inst, sale=sale, board=board,
+        refusal=_refusal_messages(refusal) if refusal else None,
+        show_form=refusal is None or bool(errors), form=form or {}, errors=errors or {},
+        registering=bidding.registration(inst.summary or {}, board.phase),
+        how_to_bid=sales.HOW_TO_BID.get(sale.method), now=clock.now(), remaining=remaining,
+        bids_page=bool(board.items) or services.party_of(user, inst) is not None,
+        method_names=printing.METHOD_LABELS,
+    ), status
+
+
+@bp.route("/trades/<int:instance_id>/bid", methods=["GET", "POST"])
+@page_auth()
+def bid(instance_id: int):
+    """R20, R27a: a public sale (R38: what its announcement shows, the bidding's state, the best
+    price where it is open) with the caller's own bids, and the form a unit bids or registers
+    with, through the same service as `POST /api/v1/trades/{id}/bids`; its refusal shows at the
+    price with the input kept."""
+    inst = bidding.public_sale(instance_id)  # 404: no such sale
+    if request.method == "GET":
+        return _render_bid(inst)
+    form = {"price_per_tonne": (request.form.get("price_per_tonne") or "").strip()[:40],
+            "register": bool(request.form.get("register")),
+            "project_name": (request.form.get("project_name") or "").strip()[:200]}
+    registering = bidding.registration(
+        inst.summary or {}, bidding.bidder_board(user=actor(), instance_id=inst.id).phase)
+    if registering and not form["register"]:
+        return _render_bid(inst, form=form, status=422, errors={"register": [
+            _("Tick the box to register as an intended buyer at the listed price.")]})
+    if not registering and not form["price_per_tonne"]:
+        return _render_bid(inst, form=form, status=422, errors={"price_per_tonne": [
+            _("Enter your price per tonne.")]})
+    try:
+        placed = bidding.place_bid(user=actor(), instance_id=inst.id,
+                                   price=None if registering else form["price_per_tonne"],
+                                   project_name=form["project_name"])
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        field = "register" if registering else "price_per_tonne"
+        return _render_bid(inst, form=form, status=exc.status,
+                           errors={field: _refusal_messages(exc)})
+    if registering:
+        flash(_("You are registered as an intended buyer at the listed price of %(price)s yuan "
+                "per tonne.", price=placed.price_per_tonne), "success")
+    else:
+        flash(_("Your bid of %(price)s yuan per tonne has been placed.",
+                price=placed.price_per_tonne), "success")
+    return redirect(url_for("trading.bid", instance_id=inst.id, _anchor="my-bids"))

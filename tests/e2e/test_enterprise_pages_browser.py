@@ -1,6 +1,7 @@
 """What an enterprise sees, on a 1366×768 screen and on a phone (375×812), in Chinese and English:
-my applications, the trade start form and a task form. Each page fits the width (no horizontal
-scrolling), every input/select/textarea has a label, and Tab reaches the page's main action.
+my applications, the trade start form, a task form, a sale's bid page and my trades. Each page
+fits the width (no horizontal scrolling), every input/select/textarea has a label, and Tab reaches
+the page's main action.
 Screenshots go to tests/e2e/screens/ through the shared `screenshot` fixture."""
 from __future__ import annotations
 
@@ -158,6 +159,65 @@ def test_holdings_and_objection_form_fit_are_labelled_and_keyboard_usable(
         with page.expect_navigation():
             page.click("#objection-form [type=submit]")
         assert page.locator("#f-reason-error").count() == 1
+    finally:
+        context.close()
+    assert not errors, f"uncaught JavaScript errors: {errors}"
+
+
+def open_demo_sale(app) -> int:
+    """The demo's reserve sale by auction (R20), taken through its subject review and deposit by
+    the 西湖区 staff: it takes bids, announced on /public/sales. Returns its instance id."""
+    from app import engine
+    from app.auth.models import User
+    from app.engine.models import HumanTask, ProcessInstance
+
+    with app.app_context():
+        staff = {u.username: u.id for u in db.session.scalars(select(User).where(
+            User.username.in_(("xihu_reviewer", "xihu_handler"))))}
+        inst = db.session.scalar(select(ProcessInstance).where(
+            ProcessInstance.key == "trade", ProcessInstance.status == "running",
+            ProcessInstance.summary["method"].as_string() == "auction"))
+        steps = (("subject_review", {"review_decision": "approved", "opinion": "符合"},
+                  "xihu_reviewer"),
+                 ("confirm_deposit", {"deposit_reference": "BZJ-E2E"}, "xihu_handler"))
+        for name, data, who in steps:
+            task = db.session.scalar(select(HumanTask).where(
+                HumanTask.instance_id == inst.id, HumanTask.name == name,
+                HumanTask.state == "open"))
+            engine.complete(task.id, data, actor_id=staff[who])
+            db.session.commit()
+        return inst.id
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_bid_page_and_my_trades_fit_are_labelled_and_keyboard_usable(
+        live_server, browser, screenshot, lang, viewport):
+    """R20: from the announcement to a sale's bid page (the sale, its countdown, the form), a bid
+    sent without a price (the field says so), and "my trades" — for a unit that is no party."""
+    size = VIEWPORTS[viewport]
+    short = "zh" if lang == "zh_CN" else "en"
+    sale = open_demo_sale(live_server.app)
+    context, page, errors = _open(browser, viewport)
+    try:
+        _sign_in(page, live_server, lang, "xixi_power")
+        page.goto(f"{live_server}/public/sales")
+        with page.expect_navigation():
+            page.click(f"[data-testid=bid-action][href$='/trading/trades/{sale}/bid']")
+        page.wait_for_selector("#bid-form")
+        assert page.locator("[data-testid=countdown]").count() == 1
+        _check(page, f"enterprise_bid_{viewport}_{short}", "#bid-form [type=submit]",
+               size["width"], screenshot)
+        with page.expect_navigation():
+            page.click("#bid-form [type=submit]")
+        assert page.locator("#f-price-error").count() == 1
+        assert "f-price-error" in page.get_attribute("#f-price", "aria-describedby")
+
+        page.goto(f"{live_server}/my/trades")
+        heading = "我的交易" if short == "zh" else "My trades"
+        assert heading in page.locator("main").inner_text()
+        _check(page, f"enterprise_my_trades_{viewport}_{short}", "[data-testid=main-action]",
+               size["width"], screenshot)
     finally:
         context.close()
     assert not errors, f"uncaught JavaScript errors: {errors}"

@@ -1,13 +1,15 @@
 """Bureau and public pages fit a 1366×768 screen in Chinese and English: no horizontal scrolling
 (document.scrollWidth <= window.innerWidth) on the inbox, task pages (one of each kind open for
 the demo's Xihu staff), an instance page, the dashboard (with the administrators' engine charts),
-and the public portal. A failure names the elements that stick out."""
+a sale's bid page (R20) and the public portal with an open sale. A failure names the elements
+that stick out."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from tests.e2e.test_enterprise_pages_browser import open_demo_sale
 from tests.e2e.test_public_browser import _settled_trade
 from tests.e2e.test_screens_browser import _start_allocation
 
@@ -65,6 +67,7 @@ def wide_page(browser):
 def test_bureau_pages_fit_1366(live_server, wide_page, login, lang):
     page = wide_page
     instance_id, _task_id, _owner = _start_allocation(live_server.app)
+    sale = open_demo_sale(live_server.app)
     for username in ("xihu_handler", "xihu_reviewer"):
         login(page, username, "demo1234")
         page.goto(f"{live_server}/inbox?lang={lang}")
@@ -76,6 +79,9 @@ def test_bureau_pages_fit_1366(live_server, wide_page, login, lang):
             _fits(page, f"{username} task {task_id} ({lang})")
         page.goto(f"{live_server}/dashboard")
         _fits(page, f"{username} dashboard ({lang})")
+        page.goto(f"{live_server}/trading/trades/{sale}/bid")  # the sale; no form for staff
+        assert page.locator("[data-testid=refusal]").count() == 1
+        _fits(page, f"{username} bid page ({lang})")
     page.goto(f"{live_server}/inbox/instances/{instance_id}")
     page.wait_for_selector("[data-bpmn-viewer][data-state=ready]")
     _fits(page, f"instance page ({lang})")
@@ -91,11 +97,11 @@ def test_bureau_pages_fit_1366(live_server, wide_page, login, lang):
 def test_public_pages_fit_1366(live_server, wide_page, lang):
     page = wide_page
     _instance_id, number = _settled_trade(live_server.app)
+    open_demo_sale(live_server.app)  # an announcement with its login link to bid
     paths = ["/public/", "/public/trades", "/public/reserves", "/public/certificates",
-             f"/public/certificates/{number}"]
-    if "public.sales" in live_server.app.view_functions:
-        paths.append("/public/sales")
+             f"/public/certificates/{number}", "/public/sales"]
     page.goto(f"{live_server}/public/?lang={lang}")
     for path in paths:
         page.goto(f"{live_server}{path}")
         _fits(page, f"{path} ({lang})")
+    assert page.locator("[data-testid=bid-login]").count() == 1
