@@ -78,8 +78,9 @@ def _sale(inst: ProcessInstance, sellers: dict, region_name: str | None) -> Open
     deposit = summary.get("deposit") or {}
     url = f"/api/v1/trades/{inst.id}/bids"
     how = " ".join((str(HOW_TO_BID.get(method, HOW_TO_BID["auction"])), _(
-        "Eligible emission units bid after signing in, through POST %(url)s, and pay the deposit "
-        "(R27a); a bidder that does not win gets its deposit back.", url=url)))
+        "Eligible emission units bid after signing in, on the sale's bid page %(page)s or through "
+        "POST %(url)s, and pay the deposit (R27a); a bidder that does not win gets its deposit "
+        "back.", page=f"/trading/trades/{inst.id}/bid", url=url)))
     return OpenSale(
         instance_id=inst.id, method=method, seller=seller_name, seller_kind=kind,
         region_code=inst.handling_region, region_name=region_name,

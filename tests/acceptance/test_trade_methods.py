@@ -225,7 +225,7 @@ def test_R38_open_sale_announced_on_public_portal_without_personal_data(http, cl
         "bid_url": f"/api/v1/trades/{iid}/bids", "how_to_bid": sale["how_to_bid"],
     }
     assert "挂牌价" in sale["how_to_bid"] and f"POST /api/v1/trades/{iid}/bids" in sale[
-        "how_to_bid"]
+        "how_to_bid"] and f"/trading/trades/{iid}/bid " in sale["how_to_bid"]
     # filters: region subtree, pollutant, seller or region name
     assert http.call("GET", "/public/sales", query_string={"region": "330100"})["total"] == 1
     assert http.call("GET", "/public/sales", query_string={"region": CHANGAN})["total"] == 0
