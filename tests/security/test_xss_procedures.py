@@ -5,12 +5,15 @@ decision, fee notice), the enterprise portal and the public pages.
 On the demo data (`seed-demo`, bpmn/ deployed): a unit files a trade through the guided start form
 (the trade's text fields), the trade is taken to its certificate through the task pages (each
 step's text fields); a unit files an objection through the objection form and the bureau decides
-it on the task page; a party files a mediation request through the mediation form. Every text
-input gets its own numbered probe. Then every page, for the parties, bureau users, an
+it on the task page; a party files a mediation request through the mediation form; then every
+other form with text inputs on the pages the units open (lease, buyback and trade start forms,
+bids, …) gets probes too, found generically. Every text input gets its own numbered probe. Then
+every page, for the parties, bureau users, an
 administrator and an anonymous visitor, is read with the ids of those objects."""
 from __future__ import annotations
 
 import json
+from urllib.parse import urljoin
 
 import pytest
 from sqlalchemy import select
@@ -22,7 +25,16 @@ from app.engine.models import HumanTask, ProcessInstance
 from app.extensions import db
 from app.ledger.models import FeeNotice
 from app.trading.models import Certificate
-from tests.security.xss import constrained, fill, page_forms, probe, raw_probes, seen, text_fields
+from tests.security.xss import (
+    TEXT_INPUTS,
+    constrained,
+    fill,
+    page_forms,
+    probe,
+    raw_probes,
+    seen,
+    text_fields,
+)
 
 FORMS = ROOT / "forms"
 # Kept in the trade's data for the bureau's records, shown on no page (so never raw either).
@@ -155,6 +167,32 @@ def _urls(app, ids: dict[str, list]) -> list[str]:
     return sorted(urls)
 
 
+def _probe_every_form(client, probes: Probes, urls: list[str]) -> set[str]:
+    """Every POST form with text inputs on the pages the signed-in user opens gets a probe in
+    each of them (whatever the form: new ones are covered without a change here); the answer,
+    accepted or refused, must not show it raw. Returns the forms found (action → inputs)."""
+    found: set[str] = set()
+    for url in urls:
+        resp = client.get(url)
+        if resp.status_code != 200 or resp.mimetype != "text/html":
+            continue
+        for form in page_forms(resp.get_data(as_text=True)):
+            action = urljoin(url, form["action"]) if form["action"] else url
+            texts = [n for n, (kind, _) in form["inputs"].items() if kind in TEXT_INPUTS]
+            if not texts or action.endswith(("/logout", "/login")):
+                continue
+            numbers = {n: probes.new(f"{action}: {n}")[0] for n in texts}
+            answer = client.post(action, data=fill(
+                form, lambda n, numbers=numbers: probe(numbers[n]) if n in numbers else None))
+            body = answer.get_data(as_text=True)
+            assert answer.status_code < 500, (action, answer.status_code)
+            assert not raw_probes(body), f"unescaped probe on the answer to {action}"
+            if answer.status_code >= 400:
+                probes.refused_shown |= seen(body)
+            found.add(f"{action.split('?')[0]}: {', '.join(sorted(texts))}")
+    return found
+
+
 def test_probes_in_real_procedures_show_escaped_everywhere(app, client, login, demo, make_user):
     users, probes = demo, Probes()
     before = set(db.session.scalars(select(ProcessInstance.id)))
@@ -212,9 +250,18 @@ def test_probes_in_real_procedures_show_escaped_everywhere(app, client, login, d
            "notice_id": list(db.session.scalars(select(FeeNotice.id))),
            "enterprise_id": sorted({users[u].enterprise_id for u in (
                "changan_steel", "xixi_power", "zhijiang_chem")}),
-           "region_code": ["130102", "330100", "330106"], "key": ["trade", "allocation"]}
+           "region_code": ["130102", "330100", "330106"],
+           "key": ["trade", "allocation", "lease", "buyback", "recovery"]}
     urls = _urls(app, ids) + [f"/public/certificates?number={certificate}",
                               f"/public/trades?q={certificate}"]
+    # every other form the units' pages offer (trade start, bids, mediation, …), generically
+    unit_forms: set[str] = set()
+    for name in ("changan_steel", "xixi_power", "zhijiang_chem"):
+        login(client, users[name])
+        unit_forms |= _probe_every_form(client, probes, urls)
+    assert any("/inbox/start/trade" in f for f in unit_forms), unit_forms
+    assert any("/mediation" in f for f in unit_forms), unit_forms
+
     readers = [users[u] for u in ("changan_steel", "xixi_power", "zhijiang_chem", "admin",
                                   "xihu_reviewer", "hangzhou_reviewer", "changan_reviewer")]
     readers += [u for u in users.values() if u.username.startswith("user")]  # made for steps
