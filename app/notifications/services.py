@@ -107,12 +107,23 @@ def _notify(session: Session, *, user_ids, kind: str, ref: str, title: str, link
     return added
 
 
-def notify_users(*, user_ids, kind: str, ref: str, title: str, link: str | None) -> int:
+def notify_users(*, user_ids, kind: str, ref: str, title, link: str | None) -> int:
     """Tell users of an event that is no task of theirs (e.g. a mediation's outcome to both
     parties of a trade, R25): one notification each, never twice for the same (user, kind, ref);
-    inactive or unknown ids are skipped. Flushes, never commits."""
-    added = _notify(db.session, user_ids=user_ids, kind=kind, ref=ref, title=title, link=link,
-                    now=clock.now())
+    inactive or unknown ids are skipped. A lazy `title` (`_l(...)`) is written in each
+    recipient's language. Flushes, never commits."""
+    now = clock.now()
+    if isinstance(title, str):
+        added = _notify(db.session, user_ids=user_ids, kind=kind, ref=ref, title=title,
+                        link=link, now=now)
+    else:
+        users = db.session.execute(select(User.id, User.locale).where(
+            User.id.in_({u for u in user_ids if u}))).all()
+        added = 0
+        for locale, ids in _by_locale(users).items():
+            with force_locale(locale):
+                added += _notify(db.session, user_ids=ids, kind=kind, ref=ref, title=str(title),
+                                 link=link, now=now)
     db.session.flush()
     return added
 

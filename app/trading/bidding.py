@@ -139,6 +139,7 @@ def award_bids(buyer_id: int, total_tonnes: str, project: dict, buyer_region: st
     for bid in bids:
         bid.status = "won" if bid.id == winner.id else "lost"
     refunded = settlement.refund_others(instance_id=instance_id, winner_id=winner.enterprise_id)
+    _tell_losers(instance_id, {b.enterprise_id for b in bids} - {winner.enterprise_id})
     price = winner.price_per_tonne
     out: dict[str, Any] = {
         "buyer_id": winner.enterprise_id, "buyer_region": buyer_region, "project": project,
@@ -163,6 +164,21 @@ def award_bids(buyer_id: int, total_tonnes: str, project: dict, buyer_region: st
     out["deposit"] = settlement.deposit_summary(row)
     db.session.flush()
     return out
+
+
+def _tell_losers(instance_id: int, unit_ids: set[int]) -> None:
+    """R20, R27a: every bidder that did not win is told so, and that its deposit comes back."""
+    if not unit_ids:
+        return
+    from app.notifications.services import notify_users
+
+    inst = db.session.get(ProcessInstance, instance_id)
+    users = db.session.scalars(select(User.id).where(User.enterprise_id.in_(unit_ids),
+                                                     User.active.is_(True)))
+    notify_users(user_ids=list(users), kind="decision", ref=f"bid-lost:{instance_id}",
+                 title=_l("竞价结果：未竞得，保证金予以退还（%(number)s）",
+                          number=inst.business_key or instance_id),
+                 link="/my/trades")
 
 
 # -- services (the bids API) ------------------------------------------------------------------

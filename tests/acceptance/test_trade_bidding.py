@@ -5,7 +5,12 @@ close are refused; the one-month certification deadline escalates without closin
 Listing and call auction: test_trade_methods.py."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.extensions import db
 from app.ledger import services as ledger
+from app.notifications.models import Notification
 from tests.acceptance import trade_http
 from tests.acceptance.trade_http import CHANGAN, HAISHU, SHANGCHENG, XIHU
 
@@ -110,6 +115,11 @@ def test_R20_R27a_reserve_auction_bids_beat_the_best_by_the_increment_highest_wi
     now = {x["enterprise_id"]: x["deposit"]["status"]
            for x in http.call("GET", f"/trades/{iid}/bids", "h_xihu")["items"]}
     assert now == {a: "refunded", b: "refunded", c: "held"}
+    # the bidders that did not win are told so, in their own language (R20, R27a)
+    told = db.session.execute(select(User.enterprise_id, Notification.title).join(
+        User, User.id == Notification.user_id).where(Notification.ref == f"bid-lost:{iid}")).all()
+    assert sorted(e for e, _ in told) == sorted([a, b])
+    assert all(title.startswith("竞价结果：未竞得") for _, title in told)
 
     http.do(unit_c, "sign_contract", {"contract_decision": "sign", "opinion": "签订"}, iid=iid)
     contract = http.call("GET", f"/trades/{iid}/contract", unit_c)
