@@ -9,7 +9,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -77,14 +77,18 @@ def _latest_form_row(filename: str) -> FormDefinition | None:
 
 
 def form_text(filename: str) -> str | None:
-    """The current text of a form file: its newest DB version, else the file in forms/."""
+    """The current text of a form file: its newest DB version, else the file in forms/. Read
+    once per request (a completion reads its form to validate the data and again to tell whether
+    the step decides something); `save_form_file` forgets what this request read."""
     if not safe_form_file(filename):
         return None
-    row = _latest_form_row(filename)
-    if row is not None:
-        return row.content
-    path = _forms_dir() / filename
-    return path.read_text(encoding="utf-8") if path.is_file() else None
+    memo = g.setdefault("_form_texts", {}) if has_request_context() else {}
+    if filename not in memo:
+        row = _latest_form_row(filename)
+        path = _forms_dir() / filename
+        memo[filename] = row.content if row is not None else (
+            path.read_text(encoding="utf-8") if path.is_file() else None)
+    return memo[filename]
 
 
 def form_exists(filename: str | None) -> bool:
@@ -132,6 +136,8 @@ def save_form_file(
     )
     db.session.add(row)
     db.session.flush()
+    if has_request_context():
+        g.pop("_form_texts", None)
     return row
 
 
