@@ -14,8 +14,9 @@ POST /api/v1/auth/token first):
 - two handlers per county certify the tradable amount, confirm the deposit and the settlement;
 - two reviewers per county review the trades' subjects and complete the synthetic five-step review
   (bench/fixtures/load_review.bpmn) that carries most of the completion load, taking the next step
-  of the same instance from the answer; the two of a county compete for the same tasks, so some
-  completions answer 409 ("already done") — counted, not errors;
+  of the same instance from the answer; the two of a county work the same queue from opposite
+  ends and compete for the same tasks, so some completions answer 409 ("already done") — counted,
+  not errors — and the loser lists its queue again;
 - handlers start synthetic reviews; an inbox reader lists a random reviewer's queue.
 Afterwards the database is checked (bench/_load_checks.py): no completion lost or duplicated, each
 409 was someone else's completion, each start made one instance, each completed trade has one
@@ -148,14 +149,14 @@ class Run:
         status, body = self.timed(client, kind, {200}, "GET", f"/api/v1/tasks?{query}")
         return body["items"] if status == 200 else []
 
-    def complete(self, client: Client, task: dict) -> dict | None:
-        """Complete `task` with its form's data; the answer (the instance) on 200, else None.
+    def complete(self, client: Client, task: dict) -> tuple[int, dict | None]:
+        """Complete `task` with its form's data: (status, the answer — the instance — on 200).
         A 409 is another client's completion of the same task (checked afterwards)."""
         process, data = task["process_key"], TASK_DATA.get(task["name"])
         if data is None:
             with self.stats.lock:
                 self.stats.errors[(f"no data for task {task['name']}", 0)] += 1
-            return None
+            return 0, None
         t0 = time.perf_counter()
         status, body = client.call("POST", f"/api/v1/tasks/{task['id']}/complete",
                                    {"data": data})
@@ -171,7 +172,7 @@ class Run:
                     self.stats.finished.append((time.perf_counter(), ms))
                 elif status == 409:
                     self.stats.already_done[process] += 1
-        return body if status == 200 else None
+        return status, (body if status == 200 else None)
 
 
 def mine(task: dict, role: str, region: str) -> bool:
@@ -181,9 +182,12 @@ def mine(task: dict, role: str, region: str) -> bool:
 
 # -- clients ---------------------------------------------------------------------------------------
 
-def reviewer(run: Run, county: County, username: str, trade_poll: float) -> None:
+def reviewer(run: Run, county: County, username: str, trade_poll: float,
+             from_end: bool) -> None:
     """Its own queue (synthetic steps, following each instance to its next step) and, every
-    `trade_poll` seconds, the trades waiting for a subject review."""
+    `trade_poll` seconds, the trades waiting for a subject review. The county's two reviewers
+    work the same page from opposite ends, so they meet where they cross; the one told "already
+    done" (409) drops the rest of the page and lists its queue again, as a person would."""
     client = sign_in(run.base, username)
     queue: collections.deque[dict] = collections.deque()
     next_trades = time.monotonic()
@@ -195,17 +199,18 @@ def reviewer(run: Run, county: County, username: str, trade_poll: float) -> None
             queue.extendleft(found)
         if not queue:
             found = run.listing(client, "inbox (reviewer's own queue)", "view=todo&per_page=50")
-            random.shuffle(found)  # the county's two reviewers meet on some tasks, not all
-            queue.extend(found)
+            queue.extend(reversed(found) if from_end else found)
             if not queue:
                 with run.stats.lock:
                     run.stats.idle += 1
                 run.stop.wait(0.05)
             continue
-        answer = run.complete(client, queue.popleft())
+        status, answer = run.complete(client, queue.popleft())
         if answer:
             queue.extendleft(t for t in answer["active_tasks"]
                              if mine(t, "reviewer", county.code))
+        elif status == 409:
+            queue.clear()
 
 
 def handler(run: Run, county: County, username: str, poll: float) -> None:
@@ -217,7 +222,8 @@ def handler(run: Run, county: County, username: str, poll: float) -> None:
         for task in found:
             if run.stop.is_set():
                 break
-            run.complete(client, task)
+            if run.complete(client, task)[0] == 409:
+                break  # the county's other handler works this page too: list again
         if not found:
             run.stop.wait(poll)
 
@@ -383,9 +389,9 @@ def main() -> int:
         serial = iter(range(1, 10**9))
         threads = []
         for county in seed.counties:
-            for name in county.reviewers if county.kind == "surplus" else ():
+            for i, name in enumerate(county.reviewers if county.kind == "surplus" else ()):
                 threads.append(threading.Thread(target=reviewer,
-                                                args=(run, county, name, args.poll)))
+                                                args=(run, county, name, args.poll, i % 2 == 1)))
             for name in county.handlers:
                 threads.append(threading.Thread(target=handler,
                                                 args=(run, county, name, args.poll)))
