@@ -1,6 +1,7 @@
 """Mail is claimed before it is sent: two workers delivering at once send each mail once, a worker
 that dies mid-round sends nothing twice, and failed sends are retried a bounded number of times.
-Runs on SQLite (one writer) and on PostgreSQL (`FOR UPDATE SKIP LOCKED`) against a local SMTP sink."""
+Runs on SQLite (one writer) and on PostgreSQL (`FOR UPDATE SKIP LOCKED`) against a local SMTP
+sink."""
 from __future__ import annotations
 
 import collections
