@@ -4,8 +4,6 @@ the bell counts unread ones, and mail goes through the configured SMTP server.""
 from __future__ import annotations
 
 import re
-import socketserver
-import threading
 from datetime import timedelta
 
 import pytest
@@ -142,44 +140,6 @@ def test_another_users_notification_is_404(client, login, make_task, staff, mond
 
 
 # -- mail through a local SMTP sink -----------------------------------------------------------
-
-class _SMTPHandler(socketserver.StreamRequestHandler):
-    def handle(self):
-        self.wfile.write(b"220 sink ready\r\n")
-        while True:
-            line = self.rfile.readline()
-            if not line:
-                return
-            cmd = line.decode("ascii", "replace").strip().upper()
-            if cmd.startswith(("EHLO", "HELO")):
-                self.wfile.write(b"250 sink\r\n")
-            elif cmd == "DATA":
-                self.wfile.write(b"354 go ahead\r\n")
-                body = []
-                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
-                    body.append(chunk)
-                self.server.messages.append(b"".join(body))
-                self.wfile.write(b"250 queued\r\n")
-            elif cmd == "QUIT":
-                self.wfile.write(b"221 bye\r\n")
-                return
-            else:  # MAIL FROM, RCPT TO, RSET, NOOP
-                self.wfile.write(b"250 ok\r\n")
-
-
-@pytest.fixture
-def smtp_sink(app):
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
-    server.daemon_threads = True
-    server.messages = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    app.config.update(ERFLOW_SMTP_HOST="127.0.0.1", ERFLOW_SMTP_PORT=server.server_address[1],
-                      ERFLOW_SMTP_FROM="erflow@bureau.example", ERFLOW_BASE_URL="https://erflow.example")
-    yield server
-    server.shutdown()
-    server.server_close()
-
 
 def test_deadline_mail_reaches_the_smtp_sink(smtp_sink, make_task, staff, monday):
     from email import message_from_bytes
