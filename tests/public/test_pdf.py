@@ -6,13 +6,8 @@ from __future__ import annotations
 
 import re
 import zlib
-from datetime import UTC, date, datetime
 
-from app.common import clock
-from app.engine.models import AuditEvent, ProcessInstance
-from app.extensions import db
 from tests.public.conftest import GONGSHU, XIHU
-from tests.public.test_print_pages import trade  # noqa: F401  (the fixture)
 
 
 def pdf_facts(data: bytes) -> tuple[list[str], set[str]]:
@@ -45,26 +40,17 @@ def _link(html: str, path: str) -> None:
     assert f'href="{path}.pdf" data-testid="pdf-link" download>下载 PDF</a>' in html
 
 
-def test_R15_fee_notice_pdf(client, login, make_enterprise, make_user):
-    from app.ledger import fees
-
-    clock.set_now(datetime(2025, 10, 10, 2, 0, tzinfo=UTC))
-    ent = make_enterprise()
-    notice = fees.issue_notice(
-        enterprise_id=ent.id, region_code=XIHU, amounts={"COD": "1.0000"},
-        valid_from=date(2026, 3, 18), valid_to=date(2030, 12, 31), finalised_at=clock.now(),
-        payment_days=30, notice_working_days=10)
-    db.session.commit()
-    path = f"/allocation/fee-notices/{notice.id}"
+def test_R15_fee_notice_pdf(client, login, make_user, fee_notice):
+    path = f"/allocation/fee-notices/{fee_notice.id}"
     login(client, make_user(roles=["handler"], region_code=XIHU))
     _link(client.get(f"{path}?lang=zh_CN").get_data(as_text=True), path)
-    check_pdf(client.get(f"{path}.pdf"), notice.number)
+    check_pdf(client.get(f"{path}.pdf"), fee_notice.number)
     login(client, make_user(roles=["handler"], region_code=GONGSHU))  # R7: the neighbour county
     assert client.get(f"{path}.pdf").status_code == 404
     assert client.get(path).status_code == 404
 
 
-def test_R24_contract_pdf(client, login, make_user, trade):  # noqa: F811
+def test_R24_contract_pdf(client, login, make_user, trade):
     inst, _cert = trade
     path = f"/trading/trades/{inst.id}/contract"
     login(client, make_user(roles=["handler"], region_code=XIHU))
@@ -77,7 +63,7 @@ def test_R24_contract_pdf(client, login, make_user, trade):  # noqa: F811
     assert client.get(f"{path}.pdf").status_code == 404
 
 
-def test_R39_certificate_pdf_for_the_parties_only(client, login, make_user, trade):  # noqa: F811
+def test_R39_certificate_pdf_for_the_parties_only(client, login, make_user, trade):
     inst, cert = trade
     path = f"/trading/trades/{inst.id}/certificate"
     buyer = make_user(roles=["enterprise"], enterprise_id=inst.enterprise_id)
@@ -90,17 +76,9 @@ def test_R39_certificate_pdf_for_the_parties_only(client, login, make_user, trad
     assert anonymous.get(f"{path}.pdf").status_code in (302, 401)
 
 
-def test_review_decision_pdf(client, login, make_task, make_user, staff, monday):
+def test_review_decision_pdf(client, login, make_user, staff, decided_review):
     owner = make_user(roles=["enterprise"])
-    task = make_task(started_by=owner.id, region_code=XIHU, enterprise_id=owner.enterprise_id,
-                     business_key="FP-2025-000044")
-    inst = db.session.get(ProcessInstance, task.instance_id)
-    inst.business_key, inst.enterprise_id, inst.handling_region = "FP-2025-000044", \
-        owner.enterprise_id, XIHU
-    db.session.add(AuditEvent(at=clock.now(), actor_id=staff["approver"].id, instance_id=inst.id,
-                              task_id=task.id, task_name="approve", action="task_completed",
-                              detail={"decision": "approve", "opinion": "同意"}))
-    db.session.commit()
+    inst = decided_review(owner=owner, business_key="FP-2025-000044")
     path = f"/documents/decisions/{inst.id}"
     login(client, owner)
     _link(client.get(f"{path}?lang=zh_CN").get_data(as_text=True), path)

@@ -4,13 +4,9 @@ print CSS. The certificate carries a QR code of its public verification address 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
-
-import pytest
+from datetime import UTC, datetime
 
 from app.common import clock
-from app.engine.models import AuditEvent, ProcessInstance, ProcessVersion
-from app.extensions import db
 from tests.public.conftest import XIHU
 
 BUREAU = "杭州市生态环境局西湖分局"
@@ -23,32 +19,6 @@ def _layout(html: str) -> None:
     assert '<script src="/static/js/public.js"></script>' in html and "<script>" not in html
     assert "@media print" in html and "size: A4" in html
     assert ">打印</button>" in html
-
-
-@pytest.fixture
-def trade(app, make_enterprise, issue_certificate):
-    """A trade instance row of 西湖区 (started 2026-03-02) with its certificate."""
-    clock.set_now(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
-    buyer = make_enterprise(name="丁制药有限公司", region_code=XIHU)
-    seller = make_enterprise(name="戊纺织有限公司", region_code=XIHU)
-    version = ProcessVersion(key="trade", version=1, name="排污权交易", bpmn_xml="<x/>",
-                             content_hash="t", spec_json="{}", deployed_at=clock.now())
-    db.session.add(version)
-    db.session.flush()
-    inst = ProcessInstance(
-        key="trade", version=1, version_id=version.id, status="running", state_json="{}",
-        business_key="JY-2026-000007", handling_region=XIHU, enterprise_id=buyer.id,
-        started_at=clock.now(),
-        summary={"buyer_id": buyer.id, "seller": f"enterprise:{seller.id}",
-                 "amounts": {"COD": "1.0000"}, "method": "agreement",
-                 "price_per_tonne": "5000.00", "total_price": "5000.00",
-                 "project": {"name": "新建制剂车间"}})
-    db.session.add(inst)
-    db.session.commit()
-    cert = issue_certificate(buyer=buyer, seller=f"enterprise:{seller.id}",
-                             amounts={"COD": "1.0000"}, instance_id=inst.id,
-                             at=datetime(2026, 3, 20, 2, 0, tzinfo=UTC))
-    return inst, cert
 
 
 def test_R39_printable_certificate_has_a_qr_code_of_the_verification_url(client, login,
@@ -85,34 +55,17 @@ def test_contract_prints_with_bureau_and_a_stable_document_number(client, login,
     assert "Emission rights trading contract" in en and ">Print</button>" in en
 
 
-def test_R15_fee_notice_prints_with_bureau_and_number(client, login, make_enterprise, make_user):
-    from app.ledger import fees
-
-    clock.set_now(datetime(2025, 10, 10, 2, 0, tzinfo=UTC))
-    ent = make_enterprise()
-    notice = fees.issue_notice(
-        enterprise_id=ent.id, region_code=XIHU, amounts={"COD": "1.0000"},
-        valid_from=date(2026, 3, 18), valid_to=date(2030, 12, 31), finalised_at=clock.now(),
-        payment_days=30, notice_working_days=10)
-    db.session.commit()
+def test_R15_fee_notice_prints_with_bureau_and_number(client, login, make_user, fee_notice):
     login(client, make_user(roles=["handler"], region_code=XIHU))
-    html = client.get(f"/allocation/fee-notices/{notice.id}").get_data(as_text=True)
+    html = client.get(f"/allocation/fee-notices/{fee_notice.id}").get_data(as_text=True)
     _layout(html)
-    assert BUREAU in html and notice.number in html and "缴款核定通知单" in html
+    assert BUREAU in html and fee_notice.number in html and "缴款核定通知单" in html
 
 
-def test_review_decision_prints_with_bureau_and_number(client, login, make_task, make_user,
-                                                       staff, monday):
+def test_review_decision_prints_with_bureau_and_number(client, login, make_user,
+                                                       decided_review):
     owner = make_user(roles=["enterprise"])
-    task = make_task(started_by=owner.id, region_code=XIHU, enterprise_id=owner.enterprise_id,
-                     business_key="FP-2025-000043")
-    inst = db.session.get(ProcessInstance, task.instance_id)
-    inst.business_key, inst.enterprise_id, inst.handling_region = "FP-2025-000043", \
-        owner.enterprise_id, XIHU
-    db.session.add(AuditEvent(at=clock.now(), actor_id=staff["approver"].id, instance_id=inst.id,
-                              task_id=task.id, task_name="approve", action="task_completed",
-                              detail={"decision": "approve", "opinion": "同意"}))
-    db.session.commit()
+    inst = decided_review(owner=owner, business_key="FP-2025-000043")
     login(client, owner)
     html = client.get(f"/documents/decisions/{inst.id}").get_data(as_text=True)
     _layout(html)
