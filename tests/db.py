@@ -54,3 +54,17 @@ def database_url(request, tmp_path):
         yield server.url(name)
     finally:
         server.drop(name)
+
+
+@pytest.fixture
+def empty_database_url(request, tmp_path):
+    """An empty database of the kind this run tests (ERFLOW_TEST_DB)."""
+    if test_db_kind() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    server = request.getfixturevalue("pg_server")
+    name = server.create_empty()
+    try:
+        yield server.url(name)
+    finally:
+        server.drop(name)

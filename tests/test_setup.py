@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from babel.messages.extract import extract_from_dir
@@ -14,7 +13,6 @@ from sqlalchemy import inspect, text
 from app import create_app
 from app.config import ROOT
 from app.extensions import db
-from tests.db import test_db_kind
 
 STATIC = ROOT / "app" / "static"
 STATIC_REF = re.compile(r"url_for\(\s*['\"]static['\"]\s*,\s*filename\s*=\s*['\"]([^'\"]+)['\"]")
@@ -141,20 +139,6 @@ def test_every_chinese_message_has_an_english_translation():
         "add these to app/<domain>/translations/en/LC_MESSAGES/messages.po:\n"
         + "\n".join(sorted(set(problems)))
     )
-
-
-@pytest.fixture
-def empty_database_url(request, tmp_path):
-    """An empty database of the kind this run tests (ERFLOW_TEST_DB)."""
-    if test_db_kind() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-        return
-    server = request.getfixturevalue("pg_server")
-    name = server.create_empty()
-    try:
-        yield server.url(name)
-    finally:
-        server.drop(name)
 
 
 def _index_definitions(engine) -> dict[str, str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, Table, func, inspect, select, text
 
@@ -19,7 +18,6 @@ from app import create_app
 from app.config import ROOT
 from app.extensions import db
 from app.ops.health import migration_heads
-from tests.db import test_db_kind
 
 T0 = datetime(2026, 3, 2, 1, 0)  # 09:00 Asia/Shanghai (stored UTC, R3)
 TERM = {"valid_from": date(2026, 1, 1), "valid_to": date(2030, 12, 31)}
@@ -201,21 +199,8 @@ def _seed(conn, table_name: str, rows: list[dict]) -> None:
         conn.execute(table.insert().values({k: v for k, v in row.items() if k in table.c}))
 
 
-@pytest.fixture
-def empty_url(request, tmp_path):
-    if test_db_kind() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'populated.sqlite3'}"
-        return
-    server = request.getfixturevalue("pg_server")
-    name = server.create_empty()
-    try:
-        yield server.url(name)
-    finally:
-        server.drop(name)
-
-
-def test_migrations_upgrade_a_populated_database_revision_by_revision(empty_url):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_url, "SECRET_KEY": "t"})
+def test_migrations_upgrade_a_populated_database_revision_by_revision(empty_database_url):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database_url, "SECRET_KEY": "t"})
     runner = app.test_cli_runner()
     revisions = list(reversed(list(ScriptDirectory(str(ROOT / "migrations")).walk_revisions())))
     rows, seeded, present = _rows(), {}, set()
