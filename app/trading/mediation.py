@@ -21,7 +21,7 @@ from app.extensions import db
 from app.notifications.services import notify_users
 from app.trading import policy
 from app.trading.models import MediationRequest
-from app.trading.services import get_trade
+from app.trading.services import get_trade, unit_side
 
 PROCESS_KEY = "mediation"
 TASK = "mediate"
@@ -38,11 +38,7 @@ def filing_party(user: User, trade: ProcessInstance) -> str | None:
     overseeing a transfer between units mediates, it does not file."""
     summary = trade.summary or {}
     if user.has_role("enterprise") and user.enterprise_id is not None:
-        if user.enterprise_id == summary.get("buyer_id"):
-            return "buyer"
-        if summary.get("seller") == f"enterprise:{user.enterprise_id}":
-            return "seller"
-        return None
+        return unit_side(user, summary)
     seller = str(summary.get("seller") or "")
     if (seller.startswith("reserve:") and user.has_role(*BUREAU_ROLES)
             and user.region_code == seller.removeprefix("reserve:")):

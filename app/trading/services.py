@@ -246,14 +246,21 @@ def trade_instance(instance_id: int) -> ProcessInstance:
     return inst
 
 
-def party_of(user: User, inst: ProcessInstance) -> str | None:
-    """`buyer`, `seller` or `bureau` when the user takes part in the trade (else None)."""
-    summary = inst.summary or {}
+def unit_side(user: User, summary: dict) -> str | None:
+    """`buyer` or `seller` when the user belongs to a trading unit of the trade (else None)."""
     if user.has_role("enterprise") and user.enterprise_id is not None:
         if user.enterprise_id == summary.get("buyer_id"):
             return "buyer"
         if summary.get("seller") == f"enterprise:{user.enterprise_id}":
             return "seller"
+    return None
+
+
+def party_of(user: User, inst: ProcessInstance) -> str | None:
+    """`buyer`, `seller` or `bureau` when the user takes part in the trade (else None)."""
+    summary = inst.summary or {}
+    if side := unit_side(user, summary):
+        return side
     if user.has_role("admin") and user.region_code is None:
         return "bureau"
     if user.has_role("handler", "reviewer", "approver", "admin"):
