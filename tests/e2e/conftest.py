@@ -121,15 +121,21 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(
-        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1366, "height": 900}
-    )
+def open_page(browser, viewport: dict, *, is_mobile: bool = False):
+    """A fresh zh-CN browser context at `viewport` and its page; the list returned with them
+    collects the page's uncaught JavaScript errors."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                  viewport=viewport, is_mobile=is_mobile)
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return context, page, errors
+
+
+@pytest.fixture
+def page(browser):
+    context, page, errors = open_page(browser, {"width": 1366, "height": 900})
     yield page
     context.close()
     assert not errors, f"uncaught JavaScript errors: {errors}"

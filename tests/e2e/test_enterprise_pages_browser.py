@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from tests.e2e.conftest import open_page
 from tests.e2e.test_screens_browser import _start_allocation
 
 ENTERPRISE = "qianjiang_power"  # a demo enterprise login (app/seed.py)
@@ -36,17 +37,6 @@ def _enterprise_login(app) -> tuple[str, str | None]:
             if user is not None:
                 return user.username, task.id
     return ENTERPRISE, None
-
-
-def _open(browser, viewport: str):
-    """A fresh browser context at `viewport` with a page that records uncaught JS errors."""
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
-                                  viewport=VIEWPORTS[viewport], is_mobile=viewport == "phone")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return context, page, errors
 
 
 def _tab_reaches(page, selector: str, limit: int = 120) -> bool:
@@ -78,7 +68,7 @@ def test_enterprise_pages_fit_are_labelled_and_keyboard_usable(live_server, brow
                                                                lang, viewport):
     size = VIEWPORTS[viewport]
     short = "zh" if lang == "zh_CN" else "en"
-    context, page, errors = _open(browser, viewport)
+    context, page, errors = open_page(browser, VIEWPORTS[viewport], is_mobile=viewport == "phone")
     try:
         username, task_id = _enterprise_login(live_server.app)
         _sign_in(page, live_server, lang, username)
@@ -133,7 +123,7 @@ def test_holdings_and_objection_form_fit_are_labelled_and_keyboard_usable(
     allocation, and the objection form (R12) of a unit whose allocation is under publication."""
     size = VIEWPORTS[viewport]
     short = "zh" if lang == "zh_CN" else "en"
-    context, page, errors = _open(browser, viewport)
+    context, page, errors = open_page(browser, VIEWPORTS[viewport], is_mobile=viewport == "phone")
     try:
         _sign_in(page, live_server, lang, "qianjiang_power")  # final and paid allocation (demo)
         page.goto(f"{live_server}/my/holdings")
@@ -198,7 +188,7 @@ def test_bid_page_and_my_trades_fit_are_labelled_and_keyboard_usable(
     size = VIEWPORTS[viewport]
     short = "zh" if lang == "zh_CN" else "en"
     sale = open_demo_sale(live_server.app)
-    context, page, errors = _open(browser, viewport)
+    context, page, errors = open_page(browser, VIEWPORTS[viewport], is_mobile=viewport == "phone")
     try:
         _sign_in(page, live_server, lang, "xixi_power")
         page.goto(f"{live_server}/public/sales")

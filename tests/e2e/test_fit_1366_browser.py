@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from tests.e2e.conftest import open_page
 from tests.e2e.test_enterprise_pages_browser import open_demo_sale
 from tests.e2e.test_public_browser import _settled_trade
 from tests.e2e.test_screens_browser import _start_allocation
@@ -53,11 +54,7 @@ def _open_tasks(app, username: str, limit: int = 8) -> list[str]:
 
 @pytest.fixture
 def wide_page(browser):
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=SIZE)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    context, page, errors = open_page(browser, SIZE)
     yield page
     context.close()
     assert not errors, f"uncaught JavaScript errors: {errors}"
