@@ -21,19 +21,9 @@ from app.extensions import db
 from app.ledger.models import FeeNotice
 from app.trading.models import Bid
 from tests.acceptance import trade_http
-from tests.acceptance.trade_http import SHANGCHENG, XIHU
+from tests.acceptance.trade_http import SHANGCHENG, XIHU, open_reserve_sale
 
 http = trade_http.http  # the fixture
-
-
-def _open(h, unit, method, price, tonnes="1.0000"):
-    """A 西湖区 reserve sale of COD by `method`, reviewed, the applicant's deposit paid: bidding
-    opens on Mon 2026-03-02 and closes 24:00 Mon 03-09 (5 working days, R5)."""
-    h.lot(f"reserve:{XIHU}", "COD", "3.0000")
-    iid = h.start(unit, f"reserve:{XIHU}", {"COD": tonnes}, price, method=method)["id"]
-    h.do("r_xihu", "subject_review", {"review_decision": "approved", "opinion": "符合"}, iid=iid)
-    h.do("h_xihu", "confirm_deposit", {"deposit_reference": "BZJ-A"}, iid=iid)
-    return iid
 
 
 @pytest.fixture
@@ -82,7 +72,7 @@ def test_R20_R27a_R38_web_bid_in_an_auction_from_the_announcement(http, client, 
     a, unit_a = http.enterprise(XIHU)
     b, unit_b = http.enterprise(XIHU)
     _, unit_c = http.enterprise(XIHU)
-    iid = _open(http, unit_a, "auction", "4200.00")
+    iid = open_reserve_sale(http, unit_a, "auction", "4200.00")
 
     # the announcement: an anonymous visitor gets a login link that returns to the sale; a signed-in
     # unit the action; bureau staff neither
@@ -131,7 +121,8 @@ def test_R20_web_call_auction_stays_sealed_until_the_close(http, browser):
     _, unit_a = http.enterprise(XIHU)
     _, unit_b = http.enterprise(XIHU)
     _, unit_c = http.enterprise(XIHU)
-    iid = _open(http, unit_a, "call_auction", "4200.00")  # the applicant's offer: sealed too
+    # the applicant's offer: sealed too
+    iid = open_reserve_sale(http, unit_a, "call_auction", "4200.00")
     http.call("POST", f"/trades/{iid}/bids", unit_c, expect=201,
               json={"price_per_tonne": "4700.00"})
 
@@ -159,7 +150,7 @@ def test_R20_web_call_auction_stays_sealed_until_the_close(http, browser):
 def test_R20_R26_R16_refused_bid_keeps_the_input_with_the_message_at_the_price(http, browser):
     _, unit_a = http.enterprise(XIHU)
     b, unit_b = http.enterprise(XIHU)
-    iid = _open(http, unit_a, "auction", "4200.00")
+    iid = open_reserve_sale(http, unit_a, "auction", "4200.00")
     bidder = browser(unit_b)
 
     # R20 increment, in Chinese (the default)
@@ -225,7 +216,7 @@ def test_R20_R26_R16_refused_bid_keeps_the_input_with_the_message_at_the_price(h
 def test_R20_listing_registers_at_the_listed_price_with_the_box_ticked(http, browser):
     _, unit_a = http.enterprise(XIHU)
     _, unit_b = http.enterprise(XIHU)
-    iid = _open(http, unit_a, "listing", "4500.00")
+    iid = open_reserve_sale(http, unit_a, "listing", "4500.00")
     bidder = browser(unit_b)
     shown = _text(bidder.get(_url(iid)))
     assert "按挂牌价 4500.00 元/吨登记为意向受让方" in shown
@@ -242,7 +233,7 @@ def test_R20_listing_registers_at_the_listed_price_with_the_box_ticked(http, bro
 def test_R20_CSRF_a_bid_posted_without_the_token_is_refused(http, browser):
     _, unit_a = http.enterprise(XIHU)
     _, unit_b = http.enterprise(XIHU)
-    iid = _open(http, unit_a, "auction", "4200.00")
+    iid = open_reserve_sale(http, unit_a, "auction", "4200.00")
     bidder = browser(unit_b)
     bidder.get(_url(iid))
     resp = bidder.post(_url(iid), data={"price_per_tonne": "4300.00"})
@@ -293,7 +284,7 @@ def test_R20_R27a_my_trades_lists_the_sales_bid_in_with_outcome_and_deposit(http
     a, unit_a = http.enterprise(XIHU)
     _, unit_b = http.enterprise(XIHU)
     _, unit_c = http.enterprise(XIHU)
-    iid = _open(http, unit_a, "auction", "4200.00")
+    iid = open_reserve_sale(http, unit_a, "auction", "4200.00")
     assert _post(browser(unit_b), iid, price_per_tonne="4300.00").status_code == 302
     assert _post(browser(unit_c), iid, price_per_tonne="4500.00").status_code == 302
     assert _post(browser(unit_b), iid, price_per_tonne="4600.00").status_code == 302

@@ -8,7 +8,7 @@ import json
 
 from app.ledger import services as ledger
 from tests.acceptance import trade_http
-from tests.acceptance.trade_http import CHANGAN, XIHU
+from tests.acceptance.trade_http import CHANGAN, XIHU, open_reserve_sale
 
 http = trade_http.http  # the fixture
 
@@ -20,16 +20,6 @@ def _bid(h, who, iid, price=None, expect=201, **extra):
 
 def _board(h, who, iid, expect=200):
     return h.call("GET", f"/trades/{iid}/bids", who, expect=expect)
-
-
-def _open(h, unit, method, price, tonnes="1.0000"):
-    """A 西湖区 reserve sale of COD by `method`, reviewed, the applicant's deposit paid: bidding
-    opens on Mon 2026-03-02 and closes 24:00 Mon 03-09 (5 working days, R5)."""
-    h.lot(f"reserve:{XIHU}", "COD", "3.0000")
-    iid = h.start(unit, f"reserve:{XIHU}", {"COD": tonnes}, price, method=method)["id"]
-    h.do("r_xihu", "subject_review", {"review_decision": "approved", "opinion": "符合"}, iid=iid)
-    h.do("h_xihu", "confirm_deposit", {"deposit_reference": "BZJ-A"}, iid=iid)
-    return iid
 
 
 def _close(h, iid, at="2026-03-10T00:00:00+08:00"):
@@ -45,7 +35,7 @@ def _deposits(h, iid):
 def test_R20_listing_single_buyer_pays_listed_price(http):
     a, unit_a = http.enterprise(XIHU)
     _, unit_b = http.enterprise(XIHU)
-    iid = _open(http, unit_a, "listing", "4500.00")
+    iid = open_reserve_sale(http, unit_a, "listing", "4500.00")
     board = _board(http, unit_a, iid)
     assert (board["method"], board["phase"], board["sealed"]) == ("listing", "open", False)
     assert board["min_next_price"] == "4500.00" and board["bids_count"] == 1
@@ -75,7 +65,7 @@ def test_R20_R27a_listing_several_intended_buyers_bid_it_up_highest_wins(http):
     b, unit_b = http.enterprise(XIHU)
     c, unit_c = http.enterprise(XIHU)
     _, unit_d = http.enterprise(XIHU)
-    iid = _open(http, unit_a, "listing", "4500.00")
+    iid = open_reserve_sale(http, unit_a, "listing", "4500.00")
     mine = _bid(http, unit_b, iid, project_name="B厂项目")  # no price: the listed price
     assert mine["price_per_tonne"] == "4500.00" and mine["deposit"]["amount"] == "1350.00"
     assert _bid(http, unit_b, iid, expect=409)["error"]["rule"] == "R20"  # registered once
@@ -119,7 +109,7 @@ def test_R20_call_auction_bids_are_sealed_until_close(http):
     b, unit_b = http.enterprise(XIHU)
     c, unit_c = http.enterprise(XIHU)
     _, unit_d = http.enterprise(XIHU)
-    iid = _open(http, unit_a, "call_auction", "4200.00")
+    iid = open_reserve_sale(http, unit_a, "call_auction", "4200.00")
     data = http.call("GET", f"/instances/{iid}", unit_a)["data"]
     assert data["reserve_price"] == "4000.00" and data["listed_price"] is None  # ZJ fee standard
 
@@ -261,7 +251,7 @@ def test_R20_bids_page_from_the_task_seals_a_call_auction_until_close(http, app,
 
     a, unit_a = http.enterprise(XIHU)
     _, unit_b = http.enterprise(XIHU)
-    iid = _open(http, unit_a, "call_auction", "4200.00")
+    iid = open_reserve_sale(http, unit_a, "call_auction", "4200.00")
     _bid(http, unit_b, iid, "4700.00")
     handler = db.session.scalar(select(User).where(User.username == "h_xihu"))
     page = login(app.test_client(), handler)

@@ -42,3 +42,13 @@ def http(client, make_region_tree):
     h.deploy("cross_region_approval", "trade", "mediation")
     h.clock("2026-03-02T09:00:00+08:00")
     return h
+
+
+def open_reserve_sale(h, unit, method, price, tonnes="1.0000"):
+    """A 西湖区 reserve sale of COD by `method`, reviewed, the applicant's deposit paid: bidding
+    opens on Mon 2026-03-02 and closes 24:00 Mon 03-09 (5 working days, R5)."""
+    h.lot(f"reserve:{XIHU}", "COD", "3.0000")
+    iid = h.start(unit, f"reserve:{XIHU}", {"COD": tonnes}, price, method=method)["id"]
+    h.do("r_xihu", "subject_review", {"review_decision": "approved", "opinion": "符合"}, iid=iid)
+    h.do("h_xihu", "confirm_deposit", {"deposit_reference": "BZJ-A"}, iid=iid)
+    return iid
