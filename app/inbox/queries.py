@@ -204,20 +204,24 @@ def list_tasks(
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     page = max(page, 1)
     if view == "todo":
+        # One statement: the page's keys (sorted on the index, with the whole list's count as a
+        # window over it, computed before the LIMIT) joined back to their full rows.
         keys = _todo_keys(user, flt, now)
-        total = db.session.scalar(select(func.count()).select_from(keys)) or 0
-        ids = db.session.scalars(
-            _ordered(select(keys.c.id), flt.sort, view, cols=keys)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).all()
-        if plain:
-            rows = db.session.execute(
-                select(*HumanTask.__table__.columns).where(HumanTask.id.in_(ids)))
-        else:
-            rows = db.session.scalars(select(HumanTask).where(HumanTask.id.in_(ids)))
-        found = {t.id: t for t in rows}
-        return Page(items=[found[i] for i in ids], total=total, page=page, per_page=per_page)
+        paged = _ordered(select(keys.c.id, keys.c.due_at, keys.c.priority, keys.c.created_at,
+                                func.count().over().label("list_total")),
+                         flt.sort, view, cols=keys) \
+            .limit(per_page).offset((page - 1) * per_page).subquery("paged")
+        entity = HumanTask.__table__.columns if plain else (HumanTask,)
+        found = db.session.execute(_ordered(
+            select(*entity, paged.c.list_total).join(paged, HumanTask.id == paged.c.id),
+            flt.sort, view, cols=paged)).all()
+        if found:
+            total = found[0].list_total
+        else:  # an empty page: the list is empty, or the page lies beyond its end
+            total = 0 if page == 1 else db.session.scalar(
+                select(func.count()).select_from(keys)) or 0
+        items = list(found) if plain else [row[0] for row in found]
+        return Page(items=items, total=total, page=page, per_page=per_page)
     where = HumanTask.completed_by == user.id if view == "done" else false()
     base = _filtered(select(HumanTask).where(where), flt, now)
     total = db.session.scalar(
