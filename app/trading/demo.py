@@ -1,5 +1,6 @@
 """Demo trades for `flask erflow seed-demo` (needs the trade diagrams deployed): a reserve sale by
-auction at the fee standard awaiting the subject review (R20), a surplus transfer awaiting the
+auction at the fee standard awaiting the subject review (R20), a reserve sale by listing announced
+and taking bids on the public portal (R20, R38), a surplus transfer awaiting the
 tradable-amount certification (R19) whose buyer has taken a price dispute to mediation (R25),
 and a green-channel purchase in Hebei taken to its
 certificate (R29, R24, R39), so the public register (R38) and verification have an entry."""
@@ -49,7 +50,30 @@ def seed_trades(enterprises: dict[str, Enterprise]) -> int:
     started = [engine.start("trade", data, actor_id=actor, enterprise_id=buyer.id)
                for data in starts]
     _open_mediation(started[1].id)
-    return len(starts) + _completed_green_trade(enterprises["changan_steel"], term)
+    return (len(starts) + _open_listing(enterprises["xixi_power"])
+            + _completed_green_trade(enterprises["changan_steel"], term))
+
+
+def _run_steps(info, steps):
+    for name, data, actor in steps:
+        task = next(t for t in info.active_tasks if t.name == name)
+        info = engine.complete(task.id, data, actor_id=actor)
+    return info
+
+
+def _open_listing(buyer: Enterprise) -> int:
+    """R20, R38: 0.8 t COD of the 西湖区 reserve listed at 4500.00 yuan/t, reviewed and its
+    deposit paid, so the sale is announced on /public/sales and other units can take part."""
+    info = engine.start("trade", {
+        "seller": f"reserve:{XIHU}", "amounts": {"COD": "0.8000"}, "method": "listing",
+        "price_per_tonne": "4500.00",
+        "project": {"name": "热电联产机组扩容项目", "substitution": {"COD": "0.8000"}},
+    }, actor_id=_uid("xixi_power"), enterprise_id=buyer.id)
+    _run_steps(info, (
+        ("subject_review", {"review_decision": "approved", "opinion": "主体资格符合要求"},
+         _uid("xihu_reviewer")),
+        ("confirm_deposit", {"deposit_reference": "BZJ-DEMO-0001"}, _uid("xihu_handler"))))
+    return 1
 
 
 def _open_mediation(trade_id: int) -> None:
@@ -77,10 +101,7 @@ def _completed_green_trade(buyer: Enterprise, term: dict) -> int:
         "price_per_tonne": "5000.00",
         "project": {"name": "烧结烟气超低排放改造配套项目", "substitution": {"SO2": "0.5000"}},
     }, actor_id=unit, enterprise_id=buyer.id)
-    steps = (("sign_contract", {"contract_decision": "sign"}, unit),
-             ("confirm_settlement", {"settlement_reference": "JS-DEMO-0001"},
-              _uid("changan_reviewer")))
-    for name, data, actor in steps:
-        task = next(t for t in info.active_tasks if t.name == name)
-        info = engine.complete(task.id, data, actor_id=actor)
+    _run_steps(info, (("sign_contract", {"contract_decision": "sign"}, unit),
+                      ("confirm_settlement", {"settlement_reference": "JS-DEMO-0001"},
+                       _uid("changan_reviewer"))))
     return 1

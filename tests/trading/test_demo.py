@@ -23,7 +23,7 @@ def test_R29_R38_R39_demo_has_a_completed_green_trade_in_the_public_register(app
     seed_demo()
     db.session.commit()
     trades = db.session.scalars(select(ProcessInstance).where(ProcessInstance.key == "trade")).all()
-    assert len(trades) == 3
+    assert len(trades) == 4
     done = [t for t in trades if t.status == "completed" or (t.summary or {}).get("certificate")]
     assert len(done) == 1 and done[0].summary["green_channel"] is True
     cert = db.session.scalar(select(Certificate))
@@ -75,3 +75,25 @@ def test_R25_demo_has_an_open_mediation_in_the_xihu_handlers_inbox(app):
     task = db.session.scalar(select(HumanTask).where(
         HumanTask.instance_id == row.mediation_instance_id, HumanTask.state == "open"))
     assert task.name == "mediate" and queries.can_work(handler, task)
+
+
+def test_R20_R38_demo_has_a_listed_reserve_sale_on_the_public_portal(app):
+    from app.public import sales
+    from app.seed import seed_demo
+
+    app.config["ERFLOW_PASSWORD_HASH_METHOD"] = "scrypt:1024:8:1"
+    engine.deploy_dir(ROOT / "bpmn", actor_id=None)
+    seed_demo()
+    db.session.commit()
+    page = sales.open_sales()
+    assert page.total == 1
+    sale = page.items[0]
+    assert (sale.method, sale.seller_kind) == ("listing", "reserve")
+    assert sale.amounts == {"COD": "0.8000"}
+    assert str(sale.price_per_tonne) == "4500.00" and sale.closes_at is not None
+    # another demo unit may take part from the bid page (README: zhijiang_chem)
+    from app.auth.models import User
+    from app.trading import bidding
+
+    unit = db.session.scalar(select(User).where(User.username == "zhijiang_chem"))
+    assert bidding.standing_refusal(user=unit, instance_id=sale.instance_id) is None
