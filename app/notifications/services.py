@@ -62,15 +62,21 @@ def _subject(task: HumanTask) -> str:
     return f"{title}（{task.business_key}）" if task.business_key else title
 
 
+def unit_users(unit_ids, session: Session | None = None) -> list[int]:
+    """The active users of these emission units (ids; None is skipped)."""
+    wanted = {int(u) for u in unit_ids if u is not None}
+    if not wanted:
+        return []
+    return list((session or db.session).scalars(select(User.id).where(
+        User.enterprise_id.in_(wanted), User.active.is_(True))))
+
+
 def candidates(session: Session, task: HumanTask) -> list[int]:
     """Users who may work on `task` (R7: bureau roles in the task's own region)."""
     if task.assignee_id:
         return [task.assignee_id]
     if task.role == "enterprise" or task.enterprise_id:
-        if task.enterprise_id is None:
-            return []
-        return list(session.scalars(select(User.id).where(
-            User.enterprise_id == task.enterprise_id, User.active.is_(True))))
+        return unit_users([task.enterprise_id], session)
     if task.role not in BUREAU_ROLES or not task.region_code:
         return []
     users = session.execute(select(User.id, User.roles_csv).where(
@@ -141,10 +147,7 @@ def _is_decision(task: HumanTask) -> bool:
 def _instance_audience(session: Session, instance_id: int) -> list[int]:
     """The applicant: the users of the instance's enterprise."""
     inst = session.get(ProcessInstance, instance_id)
-    if inst is None or not inst.enterprise_id:
-        return []
-    return list(session.scalars(select(User.id).where(
-        User.enterprise_id == inst.enterprise_id, User.active.is_(True))))
+    return unit_users([inst.enterprise_id if inst is not None else None], session)
 
 
 def _seller_audience(session: Session, task: HumanTask) -> list[int]:
@@ -154,8 +157,7 @@ def _seller_audience(session: Session, task: HumanTask) -> list[int]:
     unit = seller.removeprefix("enterprise:")
     if not seller.startswith("enterprise:") or not unit.isdigit():
         return []
-    return list(session.scalars(select(User.id).where(
-        User.enterprise_id == int(unit), User.active.is_(True))))
+    return unit_users([unit], session)
 
 
 def _on_flush(session: Session, _ctx, _instances) -> None:

@@ -170,12 +170,10 @@ def _tell_losers(instance_id: int, unit_ids: set[int]) -> None:
     """R20, R27a: every bidder that did not win is told so, and that its deposit comes back."""
     if not unit_ids:
         return
-    from app.notifications.services import notify_users
+    from app.notifications.services import notify_users, unit_users
 
     inst = db.session.get(ProcessInstance, instance_id)
-    users = db.session.scalars(select(User.id).where(User.enterprise_id.in_(unit_ids),
-                                                     User.active.is_(True)))
-    notify_users(user_ids=list(users), kind="decision", ref=f"bid-lost:{instance_id}",
+    notify_users(user_ids=unit_users(unit_ids), kind="decision", ref=f"bid-lost:{instance_id}",
                  title=_l("竞价结果：未竞得，保证金予以退还（%(number)s）",
                           number=inst.business_key or instance_id),
                  link="/my/trades")

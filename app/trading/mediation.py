@@ -18,7 +18,7 @@ from app.engine.hooks import register_process, register_script_function
 from app.engine.models import ProcessInstance
 from app.errors import Conflict, RuleViolation, ValidationFailed
 from app.extensions import db
-from app.notifications.services import notify_users
+from app.notifications.services import notify_users, unit_users
 from app.trading import policy
 from app.trading.models import MediationRequest
 from app.trading.services import get_trade, unit_side
@@ -178,8 +178,7 @@ def party_users(trade: ProcessInstance) -> list[int]:
     reserve = seller.removeprefix("reserve:") if seller.startswith("reserve:") else None
     if seller.startswith("enterprise:"):
         units.append(int(seller.removeprefix("enterprise:")))
-    found = list(db.session.scalars(select(User.id).where(
-        User.enterprise_id.in_([u for u in units if u is not None]), User.active.is_(True))))
+    found = unit_users(units)
     if reserve is not None:
         found += [uid for uid, roles in db.session.execute(
             select(User.id, User.roles_csv).where(User.region_code == reserve,

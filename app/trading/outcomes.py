@@ -6,17 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from app import engine
-from app.auth.models import User
 from app.common import clock
 from app.engine.hooks import register_refusal_outcome, register_script_function
 from app.engine.models import ProcessInstance
 from app.errors import RuleViolation
 from app.extensions import db
 from app.ledger.services import Owner
-from app.notifications.models import Notification
+from app.notifications.services import notify_users, unit_users
 from app.trading import settlement
 
 UNAVAILABLE_END = "end_rights_unavailable"  # the diagram versions that model the R37 outcome
@@ -31,16 +28,9 @@ def _notify_parties(instance_id: int, buyer_id: int, title: str) -> None:
     links = {buyer_id: f"/my/applications#app-{instance_id}"}
     if seller.startswith("enterprise:"):  # a unit's surplus (a reserve sale's bureau is no unit)
         links[Owner.parse(seller).enterprise_id] = f"/my/trades#sale-{instance_id}"
-    users = db.session.execute(select(User.id, User.enterprise_id).where(
-        User.enterprise_id.in_(list(links)), User.active.is_(True))).all()
-    told = set(db.session.scalars(select(Notification.user_id).where(
-        Notification.kind == "decision", Notification.ref == ref)))
-    for user_id, unit in users:
-        if user_id not in told:
-            db.session.add(Notification(user_id=user_id, kind="decision", ref=ref,
-                                        title=title[:300], created_at=clock.now(),
-                                        link=links[unit]))
-    db.session.flush()
+    for unit, link in links.items():
+        notify_users(user_ids=unit_users([unit]), kind="decision", ref=ref, title=title,
+                     link=link)
 
 
 def _end(buyer_id: Any, *, outcome: str, deposit: str, rule: str, message: str) -> dict:
