@@ -28,11 +28,12 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.models import BUREAU_ROLES, User
 from app.common import clock
+from app.common.types import UTCDateTime
 from app.engine.models import HumanTask, ProcessInstance
 from app.errors import NotFound
 from app.extensions import db
@@ -82,6 +83,26 @@ def candidates(session: Session, task: HumanTask) -> list[int]:
     users = session.execute(select(User.id, User.roles_csv).where(
         User.region_code == task.region_code, User.active.is_(True))).all()
     return [uid for uid, roles in users if task.role in (roles or "").split(",")]
+
+
+def _bureau_queue(task: HumanTask) -> bool:
+    """An unclaimed bureau task: its candidates are the role's users in its region."""
+    return (not task.assignee_id and task.role in BUREAU_ROLES and bool(task.region_code)
+            and task.role != "enterprise" and not task.enterprise_id)
+
+
+def _notify_bureau_queue(session: Session, task: HumanTask, now: datetime) -> None:
+    """A new bureau task's notifications in one statement (INSERT … SELECT over its candidates,
+    the same users as `candidates`): the row is new, so nobody was told of it yet."""
+    table = Notification.__table__
+    members = (literal(",") + User.roles_csv + literal(",")).contains(
+        f",{task.role},", autoescape=True)
+    chosen = select(
+        User.id, literal("task"), literal(task.id), literal(_subject(task)[:300]),
+        literal(task_link(task.id)), literal(now, UTCDateTime), literal(0),
+    ).where(User.region_code == task.region_code, User.active.is_(True), members)
+    session.connection().execute(table.insert().from_select(
+        ["user_id", "kind", "ref", "title", "link", "created_at", "mail_attempts"], chosen))
 
 
 def _notify(session: Session, *, user_ids, kind: str, ref: str, title: str, link: str | None,
@@ -183,6 +204,9 @@ def _notify_flush(session: Session, opened: list[HumanTask], decided: list[Human
                   for_seller: list[HumanTask] = ()) -> None:
     now = clock.now()
     for task in opened:  # a new row: its candidates are active users, nobody was told of it yet
+        if _bureau_queue(task):
+            _notify_bureau_queue(session, task, now)
+            continue
         _notify(session, user_ids=candidates(session, task), kind="task", ref=task.id,
                 title=_subject(task), link=task_link(task.id), now=now,
                 checked=not task.assignee_id)

@@ -37,6 +37,23 @@ def test_R7_task_opened_notifies_its_role_in_its_region_only(make_task, staff, m
     assert notes(staff["city"]) == []  # the city sees, but does not work on, county tasks
 
 
+def test_R7_task_opened_reaches_every_holder_of_the_role_and_no_inactive_user(
+        make_task, make_user, staff, monday):
+    """The candidates are written in one INSERT … SELECT: a user holding the role among others
+    is one of them; an inactive one, or one whose roles only resemble it, is not."""
+    several = make_user(roles=["approver", "handler", "reviewer"], region_code=staff["reviewer"]
+                        .region_code)
+    gone = make_user(roles=["reviewer"], region_code=staff["reviewer"].region_code)
+    gone.active = False
+    lookalike = make_user(roles=["handler"], region_code=staff["reviewer"].region_code)
+    lookalike.roles_csv = "handler,reviewer_x"  # a role that only starts like "reviewer"
+    db.session.flush()
+    task = make_task(title="初审")
+    assert [n.ref for n in notes(several, "task")] == [task.id]
+    assert notes(gone) == [] and notes(lookalike) == []
+    assert len(notes(staff["reviewer"], "task")) == 1
+
+
 def test_enterprise_lane_task_notifies_the_enterprise_users(make_task, make_user, monday):
     user = make_user(roles=["enterprise"])
     other = make_user(roles=["enterprise"])
