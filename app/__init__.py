@@ -23,9 +23,10 @@ def create_app(config: dict | str | None = None) -> Flask:
 
     extensions.db.init_app(app)
     with app.app_context():
-        from app.common.db_tuning import tune_sqlite
+        from app.common.db_tuning import ping_when_idle, tune_sqlite
 
         tune_sqlite(extensions.db.engine)
+        ping_when_idle(extensions.db.engine)
     extensions.migrate.init_app(app, extensions.db, directory=str(_root() / "migrations"))
     extensions.login_manager.init_app(app)
     extensions.csrf.init_app(app)

@@ -14,7 +14,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'erflow.sqlite3'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # pooled connections are pinged only after being idle (app/common/db_tuning.ping_when_idle)
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
