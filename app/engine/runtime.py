@@ -158,14 +158,26 @@ def run_step(
         end_step(token)
 
 
+def hold_instance(inst: ProcessInstance) -> None:
+    """`inst` was read with `SELECT … FOR UPDATE` in the current transaction: its row is locked
+    until the commit, so a step of it need not take it again (_take_instance)."""
+    db.session.info["erflow_held"] = (db.session().get_transaction(), inst.id)
+
+
+def _held(inst: ProcessInstance) -> bool:
+    held = db.session.info.get("erflow_held")
+    return held is not None and held[0] is db.session().get_transaction() and held[1] == inst.id
+
+
 def _take_instance(inst: ProcessInstance) -> None:
-    """Write the instance row first (`UPDATE … WHERE lock_version = :seen`), before the step runs.
+    """Write the instance row first (`UPDATE … WHERE lock_version = :seen`), before the step runs,
+    unless this transaction holds its lock already (hold_instance).
     A concurrent step of the same instance (two reviewers completing one task) waits here for
     the winner's commit, then finds the version moved: StaleDataError → 409, before it has run
     anything. Checked only at the end, the loser's first writes (the next task's row, a deposit
     row: the same keys as the winner's) would fail on a unique key instead and look like an
     incident (bench/load.py found it)."""
-    if inspect(inst).persistent:
+    if inspect(inst).persistent and not _held(inst):
         flag_modified(inst, "status")
         db.session.flush()
 

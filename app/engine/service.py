@@ -32,7 +32,14 @@ from app.engine.models import (
     ProcessVersion,
     Timer,
 )
-from app.engine.runtime import ALREADY_DONE, restore, run_step, spec_of, version_of
+from app.engine.runtime import (
+    ALREADY_DONE,
+    hold_instance,
+    restore,
+    run_step,
+    spec_of,
+    version_of,
+)
 from app.engine.serialization import dump_state, new_workflow
 from app.engine.types import (
     DeadlineInfo,
@@ -116,13 +123,26 @@ def start(
 
 def task_for_step(task_id: str) -> HumanTask | None:
     """A task row and its instance (state included) in one query, for a completion that follows
-    in the same session: the row holds the instance, so `complete` reads neither again."""
-    return db.session.scalars(
+    in the same session: the row holds the instance, so `complete` reads neither again.
+
+    On PostgreSQL the instance row is locked (`FOR UPDATE OF process_instance`): a concurrent
+    step of the same instance (two reviewers completing one task) waits here for the winner's
+    commit and then reads the winner's state, so its step finds the task done (409) before it
+    has written anything — and the step need not write the instance row first to get that
+    (runtime.hold_instance)."""
+    stmt = (
         select(HumanTask)
         .join(HumanTask.instance)
         .options(contains_eager(HumanTask.instance).undefer(ProcessInstance.state_json))
         .where(HumanTask.id == str(task_id))
-    ).first()
+    )
+    locking = db.session.get_bind().dialect.name == "postgresql"
+    if locking:
+        stmt = stmt.with_for_update(of=ProcessInstance).execution_options(populate_existing=True)
+    row = db.session.scalars(stmt).first()
+    if row is not None and locking:
+        hold_instance(row.instance)
+    return row
 
 
 def complete(task_id: str, data: dict, *, actor_id: int | None) -> InstanceInfo:
