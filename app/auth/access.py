@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 
 from flask import g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.auth.models import BUREAU_ROLES, ApiToken, Region, User
 from app.common import clock
@@ -25,15 +25,19 @@ def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+@cache  # built once: a hot path (docs/operations.md, "Load")
+def _token_and_user():
+    return (select(ApiToken, User)  # token and user in one round trip
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
 def user_from_bearer() -> User | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    found = db.session.execute(  # token and user in one round trip
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == token_hash(header[7:].strip()))
-    ).first()
+    found = db.session.execute(
+        _token_and_user(), {"token_hash": token_hash(header[7:].strip())}).first()
     if found is None:
         return None
     row, user = found

@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 
 from flask import current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, func, select
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, bindparam, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.common import clock
@@ -67,13 +68,16 @@ def safe_form_file(filename: str | None) -> bool:
     return bool(filename) and bool(FORM_FILE.match(filename))
 
 
-def _latest_form_row(filename: str) -> FormDefinition | None:
-    return db.session.scalar(
-        select(FormDefinition)
-        .where(FormDefinition.filename == filename)
-        .order_by(FormDefinition.version.desc())
-        .limit(1)
-    )
+@cache  # built once: a hot path (docs/operations.md, "Load")
+def _latest_form_statement():
+    return (select(FormDefinition.content)
+            .where(FormDefinition.filename == bindparam("filename"))
+            .order_by(FormDefinition.version.desc())
+            .limit(1))
+
+
+def _latest_form_text(filename: str) -> str | None:
+    return db.session.scalar(_latest_form_statement(), {"filename": filename})
 
 
 def form_text(filename: str) -> str | None:
@@ -84,9 +88,9 @@ def form_text(filename: str) -> str | None:
         return None
     memo = g.setdefault("_form_texts", {}) if has_request_context() else {}
     if filename not in memo:
-        row = _latest_form_row(filename)
+        stored = _latest_form_text(filename)
         path = _forms_dir() / filename
-        memo[filename] = row.content if row is not None else (
+        memo[filename] = stored if stored is not None else (
             path.read_text(encoding="utf-8") if path.is_file() else None)
     return memo[filename]
 

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -15,7 +16,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 
 from app.common import clock
 from app.engine.models import AuditEvent, Deadline, HumanTask, ProcessInstance, Timer
@@ -152,12 +153,25 @@ class TaskSync:
     deadlines: list[Deadline] | None = None
 
 
+@cache  # built once: a hot path (docs/operations.md, "Load")
+def _deadlines_of_instance():
+    return (select(Deadline).where(Deadline.instance_id == bindparam("instance_id"))
+            .order_by(Deadline.id))
+
+
+@cache
+def _rows_of_step(with_ready: bool):
+    """The instance's open task rows, and (`with_ready`) any row of the READY tasks `ids`."""
+    wanted = HumanTask.state == "open"
+    if with_ready:
+        wanted = or_(wanted, HumanTask.id.in_(bindparam("ids", expanding=True)))
+    return select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"), wanted)
+
+
 def _all_deadlines(instance_id: int) -> list[Deadline]:
     """Every deadline of an instance, oldest first (one query per step)."""
     with db.session.no_autoflush:  # sync_deadlines flushed this step's own deadlines already
-        return list(db.session.scalars(
-            select(Deadline).where(Deadline.instance_id == instance_id).order_by(Deadline.id)
-        ))
+        return list(db.session.scalars(_deadlines_of_instance(), {"instance_id": instance_id}))
 
 
 def sync_human_tasks(
@@ -191,13 +205,9 @@ def sync_human_tasks(
         found = [dl for dl in deadlines().get(name, []) if dl.open]
         return found[0] if found else None
 
-    wanted = HumanTask.state == "open"
-    if ready:
-        wanted = or_(wanted, HumanTask.id.in_(list(ready)))
+    params = {"instance_id": inst.id, **({"ids": list(ready)} if ready else {})}
     with db.session.no_autoflush:  # rows change only here; nothing pending alters this answer
-        rows = db.session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == inst.id, wanted)
-        ).all()
+        rows = db.session.scalars(_rows_of_step(bool(ready)), params).all()
     known = {r.id for r in rows}
     still_open: list[HumanTask] = []
     for row in rows:

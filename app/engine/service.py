@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager, undefer
 
 from app.common import clock, workdays
@@ -121,6 +122,19 @@ def start(
     return _info(inst, run_step(inst, {"op": "start"}, actor_id=actor_id))
 
 
+@cache  # built once: a hot path (docs/operations.md, "Load")
+def _task_and_instance(locking: bool):
+    stmt = (
+        select(HumanTask)
+        .join(HumanTask.instance)
+        .options(contains_eager(HumanTask.instance).undefer(ProcessInstance.state_json))
+        .where(HumanTask.id == bindparam("task_id"))
+    )
+    if locking:
+        stmt = stmt.with_for_update(of=ProcessInstance).execution_options(populate_existing=True)
+    return stmt
+
+
 def task_for_step(task_id: str) -> HumanTask | None:
     """A task row and its instance (state included) in one query, for a completion that follows
     in the same session: the row holds the instance, so `complete` reads neither again.
@@ -130,16 +144,8 @@ def task_for_step(task_id: str) -> HumanTask | None:
     commit and then reads the winner's state, so its step finds the task done (409) before it
     has written anything — and the step need not write the instance row first to get that
     (runtime.hold_instance)."""
-    stmt = (
-        select(HumanTask)
-        .join(HumanTask.instance)
-        .options(contains_eager(HumanTask.instance).undefer(ProcessInstance.state_json))
-        .where(HumanTask.id == str(task_id))
-    )
     locking = db.session.get_bind().dialect.name == "postgresql"
-    if locking:
-        stmt = stmt.with_for_update(of=ProcessInstance).execution_options(populate_existing=True)
-    row = db.session.scalars(stmt).first()
+    row = db.session.scalars(_task_and_instance(locking), {"task_id": str(task_id)}).first()
     if row is not None and locking:
         hold_instance(row.instance)
     return row

@@ -4,10 +4,11 @@ never commit."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from app import engine
 from app.auth.access import in_jurisdiction
@@ -260,16 +261,19 @@ class TimelineEntry:
     detail: dict
 
 
+@cache  # every completion answers with the history: built once
+def _history_statement():
+    return (select(AuditEvent.at, AuditEvent.actor_id, AuditEvent.action, AuditEvent.task_name,
+                   AuditEvent.detail, User.username, User.display_name)
+            .outerjoin(User, User.id == AuditEvent.actor_id)
+            .where(AuditEvent.instance_id == bindparam("instance_id"))
+            .order_by(AuditEvent.at, AuditEvent.id))
+
+
 def timeline(instance_id: int, *, version_id: int | None = None) -> list[TimelineEntry]:
     """The instance's audit history with people's and steps' names."""
     # the history with its people's names in one statement
-    entries = db.session.execute(
-        select(AuditEvent.at, AuditEvent.actor_id, AuditEvent.action, AuditEvent.task_name,
-               AuditEvent.detail, User.username, User.display_name)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.instance_id == instance_id)
-        .order_by(AuditEvent.at, AuditEvent.id)
-    ).all()
+    entries = db.session.execute(_history_statement(), {"instance_id": instance_id}).all()
     if not entries:  # every instance has its "started" entry: none means no such instance
         engine.history(instance_id)
     # timers and messages have names too; a called process's steps are not in this diagram

@@ -23,12 +23,13 @@ import logging
 import smtplib
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from functools import cache
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, func, literal, select, update
+from sqlalchemy import String, bindparam, event, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.models import BUREAU_ROLES, User
@@ -94,15 +95,26 @@ def _bureau_queue(task: HumanTask) -> bool:
 def _notify_bureau_queue(session: Session, task: HumanTask, now: datetime) -> None:
     """A new bureau task's notifications in one statement (INSERT … SELECT over its candidates,
     the same users as `candidates`): the row is new, so nobody was told of it yet."""
-    table = Notification.__table__
-    members = (literal(",") + User.roles_csv + literal(",")).contains(
-        f",{task.role},", autoescape=True)
+    session.connection().execute(_bureau_queue_insert(), {
+        "region": task.region_code, "role_pattern": f"%,{_like_escaped(task.role)},%",
+        "ref": task.id, "title": _subject(task)[:300], "link": task_link(task.id), "now": now})
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+@cache  # built once: most completions open a bureau task
+def _bureau_queue_insert():
+    members = (literal(",") + User.roles_csv + literal(",")).like(
+        bindparam("role_pattern", type_=String), escape="/")
     chosen = select(
-        User.id, literal("task"), literal(task.id), literal(_subject(task)[:300]),
-        literal(task_link(task.id)), literal(now, UTCDateTime), literal(0),
-    ).where(User.region_code == task.region_code, User.active.is_(True), members)
-    session.connection().execute(table.insert().from_select(
-        ["user_id", "kind", "ref", "title", "link", "created_at", "mail_attempts"], chosen))
+        User.id, literal("task"), bindparam("ref", type_=String),
+        bindparam("title", type_=String), bindparam("link", type_=String),
+        bindparam("now", type_=UTCDateTime), literal(0),
+    ).where(User.region_code == bindparam("region"), User.active.is_(True), members)
+    return Notification.__table__.insert().from_select(
+        ["user_id", "kind", "ref", "title", "link", "created_at", "mail_attempts"], chosen)
 
 
 def _notify(session: Session, *, user_ids, kind: str, ref: str, title: str, link: str | None,
