@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select, union
+from sqlalchemy import and_, bindparam, false, func, or_, select, union
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.auth.access import in_jurisdiction
 from app.auth.models import BUREAU_ROLES, Enterprise, User
 from app.common import clock, workdays
 from app.common.paging import Page
+from app.common.types import UTCDateTime
 from app.engine.models import HumanTask, ProcessInstance
 
 VIEWS = ("todo", "done")
@@ -52,38 +54,53 @@ def todo_branches(user: User) -> list[ColumnElement[bool]]:
     """Open tasks `user` may work on, one condition per index: assigned to them; unclaimed in a
     bureau role they hold in their own region; their enterprise's tasks; (R13) escalated tasks of
     their region for approvers."""
+    return list(_branches(*_todo_shape(user), values=_todo_values(user)))
+
+
+def _todo_shape(user: User) -> tuple[tuple[str, ...], bool]:
+    """What decides the todo query's form (its values aside): the bureau roles the user holds in
+    a region, and whether they act for an enterprise."""
+    roles = tuple(_bureau_roles(user)) if user.region_code else ()
+    return roles, user.has_role("enterprise") and user.enterprise_id is not None
+
+
+def _todo_values(user: User) -> dict[str, Any]:
+    """The values of the todo query's parameters for `user` (see `_branches`)."""
+    return {"todo_user": user.id, "todo_region": user.region_code,
+            "todo_roles": _bureau_roles(user), "todo_unit": user.enterprise_id}
+
+
+@cache  # built once per shape: every inbox listing runs it (docs/operations.md, "Load")
+def _shaped_branches(roles: tuple[str, ...], unit: bool) -> tuple[ColumnElement[bool], ...]:
+    """todo_branches with parameters for the user's values (`_todo_values`)."""
+    return _branches(roles, unit, values=None)
+
+
+def _branches(roles: tuple[str, ...], unit: bool,
+              values: dict[str, Any] | None) -> tuple[ColumnElement[bool], ...]:
+    """The todo branches of a shape, bound to `values` or (None) left as parameters."""
+
+    def param(name: str, **kw):
+        return bindparam(name, values[name], **kw) if values is not None else \
+            bindparam(name, **kw)
+
     # `state = 'open'` sits inside every branch so that each branch is served by its own index
     # (SQLite's multi-index OR, PostgreSQL's BitmapOr) instead of scanning all open tasks.
     is_open = HumanTask.state == "open"
-    clauses: list[ColumnElement[bool]] = [and_(HumanTask.assignee_id == user.id, is_open)]
-    roles = _bureau_roles(user)
-    if roles and user.region_code:
-        clauses.append(
-            and_(
-                is_open,
-                HumanTask.region_code == user.region_code,
-                HumanTask.role.in_(roles),
-                HumanTask.assignee_id.is_(None),
-            )
-        )
+    clauses: list[ColumnElement[bool]] = [
+        and_(HumanTask.assignee_id == param("todo_user"), is_open)]
+    if roles:
+        region = HumanTask.region_code == param("todo_region")
+        clauses.append(and_(
+            is_open, region, HumanTask.role.in_(param("todo_roles", expanding=True)),
+            HumanTask.assignee_id.is_(None)))
         if "approver" in roles:
-            clauses.append(
-                and_(
-                    is_open,
-                    HumanTask.region_code == user.region_code,
-                    HumanTask.escalated.is_(True),
-                )
-            )
-    if user.has_role("enterprise") and user.enterprise_id is not None:
-        clauses.append(
-            and_(
-                is_open,
-                HumanTask.enterprise_id == user.enterprise_id,
-                HumanTask.role == "enterprise",
-                HumanTask.assignee_id.is_(None),
-            )
-        )
-    return clauses
+            clauses.append(and_(is_open, region, HumanTask.escalated.is_(True)))
+    if unit:
+        clauses.append(and_(
+            is_open, HumanTask.enterprise_id == param("todo_unit"),
+            HumanTask.role == "enterprise", HumanTask.assignee_id.is_(None)))
+    return tuple(clauses)
 
 
 def eligible(user: User, task: HumanTask) -> bool:
@@ -190,6 +207,36 @@ def _todo_keys(user: User, flt: TaskFilter, now: datetime):
     return union(*branches).subquery("todo") if len(branches) > 1 else branches[0].subquery("todo")
 
 
+def _todo_page(keys, sort: str, plain: bool):
+    """One statement: the page's keys (sorted on the index, with the whole list's count as a
+    window over it, computed before the LIMIT) joined back to their full rows."""
+    paged = _ordered(select(keys.c.id, keys.c.due_at, keys.c.priority, keys.c.created_at,
+                            func.count().over().label("list_total")),
+                     sort, "todo", cols=keys) \
+        .limit(bindparam("page_limit")).offset(bindparam("page_offset")).subquery("paged")
+    entity = HumanTask.__table__.columns if plain else (HumanTask,)
+    return _ordered(select(*entity, paged.c.list_total).join(paged, HumanTask.id == paged.c.id),
+                    sort, "todo", cols=paged)
+
+
+@cache  # built once per shape and filter form: every inbox listing (docs/operations.md, "Load")
+def _todo_statement(shape: tuple, by_process: bool, overdue: bool, sort: str, plain: bool):
+    """The todo page's statement without a text search, values as parameters: the user's
+    (`_todo_values`), `flt_process`, `flt_now`, `page_limit`, `page_offset`."""
+    branches = []
+    for branch in _shaped_branches(*shape):
+        query = select(*SORT_KEYS).where(branch)
+        if by_process:
+            query = query.where(HumanTask.process_key == bindparam("flt_process"))
+        if overdue:
+            query = query.where(HumanTask.due_at.is_not(None),
+                                HumanTask.due_at < bindparam("flt_now", type_=UTCDateTime))
+        branches.append(query)
+    keys = union(*branches).subquery("todo") if len(branches) > 1 else \
+        branches[0].subquery("todo")
+    return _todo_page(keys, sort, plain)
+
+
 def list_tasks(
     *, user: User, view: str = "todo", flt: TaskFilter | None = None, page: int = 1,
     per_page: int = 50, plain: bool = False,
@@ -204,22 +251,23 @@ def list_tasks(
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     page = max(page, 1)
     if view == "todo":
-        # One statement: the page's keys (sorted on the index, with the whole list's count as a
-        # window over it, computed before the LIMIT) joined back to their full rows.
-        keys = _todo_keys(user, flt, now)
-        paged = _ordered(select(keys.c.id, keys.c.due_at, keys.c.priority, keys.c.created_at,
-                                func.count().over().label("list_total")),
-                         flt.sort, view, cols=keys) \
-            .limit(per_page).offset((page - 1) * per_page).subquery("paged")
-        entity = HumanTask.__table__.columns if plain else (HumanTask,)
-        found = db.session.execute(_ordered(
-            select(*entity, paged.c.list_total).join(paged, HumanTask.id == paged.c.id),
-            flt.sort, view, cols=paged)).all()
+        params = {"page_limit": per_page, "page_offset": (page - 1) * per_page}
+        if flt.q:  # a text search is built for its words
+            keys = _todo_keys(user, flt, now)
+            statement = _todo_page(keys, flt.sort, plain)
+        else:
+            keys = None
+            statement = _todo_statement(_todo_shape(user), bool(flt.process), flt.overdue,
+                                        flt.sort, plain)
+            params.update(_todo_values(user), flt_process=flt.process, flt_now=now)
+        found = db.session.execute(statement, params).all()
         if found:
             total = found[0].list_total
-        else:  # an empty page: the list is empty, or the page lies beyond its end
-            total = 0 if page == 1 else db.session.scalar(
-                select(func.count()).select_from(keys)) or 0
+        elif page == 1:
+            total = 0
+        else:  # an empty page beyond the list's end: how long is the list?
+            keys = keys if keys is not None else _todo_keys(user, flt, now)
+            total = db.session.scalar(select(func.count()).select_from(keys)) or 0
         items = list(found) if plain else [row[0] for row in found]
         return Page(items=items, total=total, page=page, per_page=per_page)
     where = HumanTask.completed_by == user.id if view == "done" else false()
