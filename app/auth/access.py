@@ -26,24 +26,22 @@ def token_hash(raw: str) -> str:
 
 
 @cache  # built once: a hot path (docs/operations.md, "Load")
-def _token_and_user():
-    return (select(ApiToken, User)  # token and user in one round trip
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == bindparam("token_hash")))
+def _token_user():
+    """The user of a live token (not revoked, not expired, user active) in one round trip."""
+    return (select(User)
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == bindparam("token_hash"),
+                   ApiToken.revoked_at.is_(None),
+                   ApiToken.expires_at > bindparam("now"),
+                   User.active.is_(True)))
 
 
 def user_from_bearer() -> User | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    found = db.session.execute(
-        _token_and_user(), {"token_hash": token_hash(header[7:].strip())}).first()
-    if found is None:
-        return None
-    row, user = found
-    if row.revoked_at is not None or row.expires_at <= clock.now():
-        return None
-    return user if user.active else None
+    return db.session.scalars(_token_user(), {
+        "token_hash": token_hash(header[7:].strip()), "now": clock.now()}).first()
 
 
 def actor() -> User:

@@ -309,15 +309,32 @@ def sync_timers(inst: ProcessInstance, workflow, *, before: dict | None = None) 
         )
 
 
-def close_instance_rows(inst: ProcessInstance, *, state: str = "cancelled") -> None:
+def close_instance_rows(inst: ProcessInstance, *, state: str = "cancelled",
+                        rows_closed: bool = False, timer_rows: bool = True) -> None:
+    """An ended instance: its open task rows (unless the caller closed them: `rows_closed`), its
+    timer rows (unless it knows there are none: `timer_rows`) and its open deadlines."""
     now = clock.now()
-    for row in db.session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == inst.id, HumanTask.state == "open")
-    ):
-        row.state, row.completed_at = state, now
-    db.session.execute(delete(Timer).where(Timer.instance_id == inst.id))
-    db.session.execute(
-        update(Deadline)
-        .where(Deadline.instance_id == inst.id, Deadline.open.is_(True))
-        .values(open=False)
-    )
+    if not rows_closed:
+        for row in db.session.scalars(_open_rows(), {"instance_id": inst.id}):
+            row.state, row.completed_at = state, now
+    if timer_rows:
+        db.session.execute(_drop_timers(), {"instance_id": inst.id})
+    db.session.execute(_close_deadlines(), {"ended_instance": inst.id})
+
+
+@cache
+def _open_rows():
+    return select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"),
+                                   HumanTask.state == "open")
+
+
+@cache
+def _drop_timers():
+    return delete(Timer).where(Timer.instance_id == bindparam("instance_id"))
+
+
+@cache
+def _close_deadlines():
+    return (update(Deadline)
+            .where(Deadline.instance_id == bindparam("ended_instance"), Deadline.open.is_(True))
+            .values(open=False))

@@ -239,7 +239,10 @@ def _persist(inst, workflow, ctx, action, applied, timers_before, *, actor_id) -
     if workflow.is_completed():
         inst.status = "completed"
         inst.ended_at = clock.now()
-        proj.close_instance_rows(inst, state="cancelled")
+        # sync_human_tasks closed every open row (nothing is READY in an ended workflow); timer
+        # rows mirror the timers that waited when the step began
+        proj.close_instance_rows(inst, state="cancelled", rows_closed=True,
+                                 timer_rows=bool(timers_before))
         synced = proj.TaskSync([], None)  # closed rows; deadlines closed by a bulk update
         proj.audit(inst.id, "completed", actor_id=actor_id)
         if hooks.on_complete:

@@ -514,9 +514,13 @@ def annotate_summary(
 # -- helpers -------------------------------------------------------------------------------------
 
 
+@cache
+def _with_state() -> list:
+    return [undefer(ProcessInstance.state_json)]
+
+
 def _instance(instance_id: int, *, with_state: bool = False) -> ProcessInstance:
-    options = [undefer(ProcessInstance.state_json)] if with_state else []
-    inst = db.session.get(ProcessInstance, instance_id, options=options)
+    inst = db.session.get(ProcessInstance, instance_id, options=_with_state() if with_state else [])
     if inst is None:
         raise NotFound(_l("流程实例不存在"))
     return inst
