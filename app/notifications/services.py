@@ -199,7 +199,7 @@ def _on_flush(session: Session, _ctx, _instances) -> None:
     completed = [
         o for o in session.dirty
         if isinstance(o, HumanTask) and o.state == "completed" and o.role != "enterprise"
-        and o.form_key and "state" in _changed(o)
+        and o.form_key and _state_changed(o)
     ]
     if not opened and not completed:
         return
@@ -234,11 +234,11 @@ def _notify_flush(session: Session, opened: list[HumanTask], decided: list[Human
                 title=_subject(task), link=f"/my/trades#sale-{task.instance_id}", now=now)
 
 
-def _changed(obj) -> set[str]:
+def _state_changed(obj) -> bool:
+    """Whether this flush writes the row's `state` (not only another column of a done row)."""
     from sqlalchemy import inspect
 
-    state = inspect(obj)
-    return {a.key for a in state.attrs if a.history.has_changes()}
+    return inspect(obj).attrs.state.history.has_changes()
 
 
 _installed: list[bool] = []
