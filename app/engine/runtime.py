@@ -23,6 +23,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import (
 )
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import inspect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -123,11 +124,17 @@ def run_step(
     *,
     actor_id: int | None,
     refusals_are_incidents: bool = False,
+    alone: bool = False,
 ) -> proj.TaskSync | None:
     """Apply `action`, run the engine until it waits, persist state and projections in one go.
-    Returns the open task rows it synced (None when the step became an incident)."""
+    Returns the open task rows it synced (None when the step became an incident).
+
+    The step runs in a savepoint, so that a failure drops its writes and keeps the caller's.
+    `alone`: the caller's transaction holds nothing but this step (a completion request: reads,
+    then the step), so no savepoint is needed — a failure rolls the whole transaction back."""
     ctx, token = begin_step(inst.id)
-    savepoint = db.session.begin_nested()
+    savepoint = None if alone else db.session.begin_nested()
+    seen = inst.lock_version
     try:
         _take_instance(inst)
         workflow = restore(inst)
@@ -136,26 +143,48 @@ def run_step(
         workflow.do_engine_steps()
         synced = _persist(inst, workflow, ctx, action, applied, timers_before, actor_id=actor_id)
         db.session.flush()
-        savepoint.commit()
+        if savepoint is not None:
+            savepoint.commit()
         return synced
     except DomainError as exc:
-        savepoint.rollback()
+        _undo(savepoint)
         if not refusals_are_incidents or isinstance(exc, Conflict):
             raise
-        _record_incident(inst, action, exc, actor_id=actor_id)
+        _record_incident(inst, action, exc, actor_id=actor_id, seen=seen)
         return None
     except StaleDataError as exc:
-        savepoint.rollback()
+        _undo(savepoint)
         raise Conflict(ALREADY_DONE) from exc
     except Exception as exc:  # the one place an engine failure becomes an incident
-        savepoint.rollback()
+        if _connection_lost(exc):
+            raise  # not the process's fault: the request fails (503), nothing is recorded
+        _undo(savepoint)
         cause = _domain_cause(exc)
         if cause is not None and not refusals_are_incidents:
             raise cause from exc
-        _record_incident(inst, action, exc, actor_id=actor_id)
+        _record_incident(inst, action, exc, actor_id=actor_id, seen=seen)
         return None
     finally:
         end_step(token)
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    """Whether the database connection died under the step (anywhere in the cause chain)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _undo(savepoint) -> None:
+    """Drop a failed step's writes: its savepoint, or (a step alone) the whole transaction."""
+    if savepoint is not None:
+        savepoint.rollback()
+    else:
+        db.session.rollback()
 
 
 def hold_instance(inst: ProcessInstance) -> None:
@@ -284,8 +313,15 @@ def _record_fired_timers(inst, workflow, timers_before: dict) -> None:
                     )
 
 
-def _record_incident(inst: ProcessInstance, action: dict, exc: Exception, *, actor_id) -> None:
-    db.session.refresh(inst)
+def _record_incident(inst: ProcessInstance, action: dict, exc: Exception, *, actor_id,
+                     seen: int | None = None) -> None:
+    """The instance goes to `incident` with the failed step (its writes are already dropped). When
+    the whole transaction was rolled back (a step alone), its row lock went with it: the row is
+    locked again, and if another step moved the instance meanwhile, that step won (409)."""
+    locking = db.session.get_bind().dialect.name == "postgresql"
+    db.session.refresh(inst, with_for_update=locking or None)
+    if seen is not None and inst.lock_version != seen:
+        raise Conflict(ALREADY_DONE)
     inst.status = "incident"
     inst.incident_message = str(exc)[:2000]
     inst.incident_traceback = "".join(traceback.format_exception(exc))[-20000:]

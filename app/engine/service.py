@@ -151,9 +151,11 @@ def task_for_step(task_id: str) -> HumanTask | None:
     return row
 
 
-def complete(task_id: str, data: dict, *, actor_id: int | None) -> InstanceInfo:
+def complete(task_id: str, data: dict, *, actor_id: int | None,
+             alone: bool = False) -> InstanceInfo:
     """Merge `data` into the READY user task, complete it, run until the instance waits.
-    A task no longer open → Conflict 409 (also when another user won the race)."""
+    A task no longer open → Conflict 409 (also when another user won the race). `alone`: the
+    caller's transaction has written nothing before (see runtime.run_step)."""
     row = db.session.get(HumanTask, str(task_id))
     if row is None:
         raise NotFound(_l("任务不存在"))
@@ -163,7 +165,8 @@ def complete(task_id: str, data: dict, *, actor_id: int | None) -> InstanceInfo:
     _require_running(inst)
     try:
         rows = run_step(
-            inst, {"op": "complete", "task_id": row.id, "data": data or {}}, actor_id=actor_id
+            inst, {"op": "complete", "task_id": row.id, "data": data or {}}, actor_id=actor_id,
+            alone=alone,
         )
     except DomainError as exc:
         _refusal_as_outcome(inst, row, data or {}, exc, actor_id=actor_id)

@@ -142,7 +142,8 @@ def complete(*, user: User, task_id: str, data: Any,
     spec = forms.FormSpec(task.form_key, forms.load_schema(task.form_key), {}) \
         if task.form_key else None  # validation needs the schema only
     check_submission(spec, data)
-    return engine.complete(task.id, data, actor_id=user.id)  # a lost race → 409 from the engine
+    # a lost race → 409 from the engine; nothing was written before the step (`alone`)
+    return engine.complete(task.id, data, actor_id=user.id, alone=True)
 
 
 # -- processes -----------------------------------------------------------------------------------

@@ -240,6 +240,27 @@ def test_failing_script_is_an_incident_then_retry_after_the_fix(deploy_fixture):
     assert db.session.get(HumanTask, fill.id).completed_by == 1
 
 
+def test_a_completion_alone_rolls_back_its_whole_failed_step_and_keeps_the_incident(
+        deploy_fixture):
+    """A completion request's step runs without a savepoint (`alone`): a failure rolls the
+    transaction back and the incident is recorded afresh, with nothing of the step kept."""
+    hooks.register_script_function("check", lambda value: (_ for _ in ()).throw(
+        RuntimeError("政策表缺少数据")))
+    deploy_fixture("simple.bpmn")
+    other = engine.start("simple", {}, actor_id=1, handling_region="330106")
+    inst = engine.start("simple", {}, actor_id=1, handling_region="330106")
+    db.session.commit()
+    fill = open_task(inst, "fill")
+    result = engine.complete(fill.id, {"amount": "3"}, actor_id=1, alone=True)
+    assert result.status == "incident" and "政策表缺少数据" in result.incident_message
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(ProcessInstance, inst.id).status == "incident"
+    assert db.session.get(HumanTask, fill.id).state == "open"
+    assert "task_completed" not in _actions(inst.id) and "incident" in _actions(inst.id)
+    assert engine.get_instance(other.id).status == "running"
+
+
 def test_cancel_closes_tasks_and_timers(deploy_fixture):
     deploy_fixture("window.bpmn")
     inst = engine.start(
