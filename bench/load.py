@@ -183,14 +183,18 @@ def mine(task: dict, role: str, region: str) -> bool:
 # -- clients ---------------------------------------------------------------------------------------
 
 def reviewer(run: Run, county: County, username: str, trade_poll: float,
-             from_end: bool) -> None:
+             from_end: bool, pace: float | None = None) -> None:
     """Its own queue (synthetic steps, following each instance to its next step) and, every
     `trade_poll` seconds, the trades waiting for a subject review. The county's two reviewers
     work the same page from opposite ends, so they meet where they cross; the one told "already
-    done" (409) drops the rest of the page and lists its queue again, as a person would."""
+    done" (409) drops the rest of the page and lists its queue again, as a person would.
+    `pace`: seconds between the synthetic completions it offers (open loop, --review-rate); a
+    reviewer that falls behind catches up by at most a second's worth, it never bursts. None:
+    the next completion follows the last answer at once (closed loop, the machine's capacity)."""
     client = sign_in(run.base, username)
     queue: collections.deque[dict] = collections.deque()
     next_trades = time.monotonic()
+    next_due = time.monotonic()
     while not run.stop.is_set():
         if time.monotonic() >= next_trades:
             next_trades = time.monotonic() + trade_poll
@@ -205,6 +209,11 @@ def reviewer(run: Run, county: County, username: str, trade_poll: float,
                     run.stats.idle += 1
                 run.stop.wait(0.05)
             continue
+        if pace is not None and queue[0]["process_key"] == "bench_load":
+            now = time.monotonic()
+            next_due = max(next_due + pace, now - 1.0)
+            if next_due > now:
+                run.stop.wait(next_due - now)
         status, answer = run.complete(client, queue.popleft())
         if answer:
             queue.extendleft(t for t in answer["active_tasks"]
@@ -350,6 +359,11 @@ def main() -> int:
     parser.add_argument("--start-rate", type=float, default=4.0,
                         help="synthetic review starts per second")
     parser.add_argument("--inbox-rate", type=float, default=10.0, help="inbox listings per second")
+    parser.add_argument("--review-rate", type=float, default=None,
+                        help="synthetic review completions offered per second, all reviewers "
+                             "together (open loop: latency at that load); default: closed loop, "
+                             "each reviewer completes its next step as soon as it has the answer "
+                             "(the machine's capacity, latency at saturation)")
     parser.add_argument("--poll", type=float, default=3.0,
                         help="seconds between queue polls of idle handlers, enterprises and "
                              "reviewers (trades)")
@@ -365,10 +379,13 @@ def main() -> int:
     backlog = args.backlog or int(150 * seconds / SYNTHETIC_STEPS) + 50
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)
+    offered = (f"{args.review_rate}/s synthetic completions offered (open loop)"
+               if args.review_rate else "reviewers in closed loop (the capacity)")
     print(f"load test — {args.duration:.0f} s measured after {args.warmup:.0f} s warm-up; "
           f"{args.counties} Zhejiang counties + 2 Hebei districts, 2 reviewers and 2 handlers "
           f"each, {args.buyers} buying units each; {args.trade_rate}/s trade starts, "
-          f"{args.start_rate}/s synthetic starts, {args.inbox_rate}/s inbox listings; gunicorn "
+          f"{args.start_rate}/s synthetic starts, {args.inbox_rate}/s inbox listings; {offered}; "
+          f"gunicorn "
           f"{args.web_workers} {args.worker_class} workers"
           f"{f' × {args.threads} threads' if args.worker_class == 'gthread' else ''}, "
           f"{args.erflow_workers} timer workers, PostgreSQL "
@@ -388,16 +405,18 @@ def main() -> int:
         run = Run(base, stats)
         serial = iter(range(1, 10**9))
         threads = []
+        synthetic = [c for c in seed.counties if c.kind == "surplus"]
+        reviewers = sum(len(c.reviewers) for c in synthetic)
+        pace = reviewers / args.review_rate if args.review_rate else None
         for county in seed.counties:
             for i, name in enumerate(county.reviewers if county.kind == "surplus" else ()):
-                threads.append(threading.Thread(target=reviewer,
-                                                args=(run, county, name, args.poll, i % 2 == 1)))
+                threads.append(threading.Thread(target=reviewer, args=(
+                    run, county, name, args.poll, i % 2 == 1, pace)))
             for name in county.handlers:
                 threads.append(threading.Thread(target=handler,
                                                 args=(run, county, name, args.poll)))
             threads.append(threading.Thread(target=enterprise, args=(
                 run, county, args.trade_rate / len(seed.counties), args.poll, serial)))
-        synthetic = [c for c in seed.counties if c.kind == "surplus"]
         threads.append(threading.Thread(target=starter, args=(
             run, [c.handlers[0] for c in synthetic], args.start_rate)))
         threads.append(threading.Thread(target=inbox_reader, args=(
