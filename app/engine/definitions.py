@@ -88,11 +88,22 @@ def form_text(filename: str) -> str | None:
         return None
     memo = g.setdefault("_form_texts", {}) if has_request_context() else {}
     if filename not in memo:
-        stored = _latest_form_text(filename)
-        path = _forms_dir() / filename
-        memo[filename] = stored if stored is not None else (
-            path.read_text(encoding="utf-8") if path.is_file() else None)
+        memo[filename] = _stored_or_file(filename, _latest_form_text(filename))
     return memo[filename]
+
+
+def _stored_or_file(filename: str, stored: str | None) -> str | None:
+    if stored is not None:
+        return stored
+    path = _forms_dir() / filename
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def remember_form_text(filename: str, stored: str | None) -> None:
+    """This request read the form's newest stored text (None: no stored version) with another
+    query — a completion reads it with its task — so form_text need not read it again."""
+    if has_request_context() and safe_form_file(filename):
+        g.setdefault("_form_texts", {})[filename] = _stored_or_file(filename, stored)
 
 
 def form_exists(filename: str | None) -> bool:

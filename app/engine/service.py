@@ -22,6 +22,7 @@ from sqlalchemy.orm import contains_eager, undefer
 from app.common import clock, workdays
 from app.engine import projections as proj
 from app.engine import timers as _timers  # noqa: F401  (engine timers read our clock)
+from app.engine.definitions import FormDefinition, remember_form_text
 from app.engine.deploy import deploy_files, latest
 from app.engine.errors import DeployError  # noqa: F401  (re-exported)
 from app.engine.hooks import process_hooks, refusal_outcome
@@ -124,8 +125,13 @@ def start(
 
 @cache  # built once: a hot path (docs/operations.md, "Load")
 def _task_and_instance(locking: bool):
+    """The task, its instance with its state, and its form's newest stored text (NULL when the
+    form is only a file in forms/ or the task has none)."""
+    form = (select(FormDefinition.content)
+            .where(FormDefinition.filename == HumanTask.form_key + ".schema.json")
+            .order_by(FormDefinition.version.desc()).limit(1).scalar_subquery())
     stmt = (
-        select(HumanTask)
+        select(HumanTask, form)
         .join(HumanTask.instance)
         .options(contains_eager(HumanTask.instance).undefer(ProcessInstance.state_json))
         .where(HumanTask.id == bindparam("task_id"))
@@ -145,8 +151,13 @@ def task_for_step(task_id: str) -> HumanTask | None:
     has written anything — and the step need not write the instance row first to get that
     (runtime.hold_instance)."""
     locking = db.session.get_bind().dialect.name == "postgresql"
-    row = db.session.scalars(_task_and_instance(locking), {"task_id": str(task_id)}).first()
-    if row is not None and locking:
+    found = db.session.execute(_task_and_instance(locking), {"task_id": str(task_id)}).first()
+    if found is None:
+        return None
+    row, stored_form = found
+    if row.form_key:  # the completion validates against it: no second read
+        remember_form_text(f"{row.form_key}.schema.json", stored_form)
+    if locking:
         hold_instance(row.instance)
     return row
 
