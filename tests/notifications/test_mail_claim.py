@@ -48,7 +48,9 @@ def _refs(messages) -> list[str]:
 def test_two_workers_at_once_send_each_mail_exactly_once(app, smtp_sink, queued):
     app.config["ERFLOW_MAIL_BATCH"] = 20  # many small rounds: the workers interleave
     ids = queued(120)
-    smtp_sink.delay = 0.002
+    # each send takes a while, so one worker alone would need seconds for the queue: the other one
+    # is running long before that even on a loaded machine (0.002 s let one worker finish first)
+    smtp_sink.delay = 0.02
     start = threading.Barrier(2)
     sent: dict[str, int] = {}
     errors: list[BaseException] = []
