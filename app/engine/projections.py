@@ -182,14 +182,16 @@ def sync_human_tasks(
     completed_task_id: str | None,
     summary_text: str,
     priority: int,
+    without_deadlines: bool = False,
 ) -> TaskSync:
     """Open a row per READY user task, close rows whose task is no longer READY (R13 due dates).
     One query for the rows (open ones and any row a READY task already has), and one for the
-    deadlines only when a row opens, closes with a due date, or still lacks one. Returns the open
-    rows (and the deadlines when read)."""
+    deadlines only when a row opens, closes with a due date, or still lacks one — none when the
+    caller knows the instance has no deadline (`without_deadlines`). Returns the open rows (and
+    the deadlines when read or known)."""
     now = clock.now()
     ready = {str(t.id): t for t in ready_user_tasks(workflow)}
-    loaded: list[list[Deadline]] = []
+    loaded: list[list[Deadline]] = [[]] if without_deadlines else []
 
     def deadlines() -> dict[str, list[Deadline]]:
         """Open deadlines by task name, newest first."""

@@ -187,15 +187,22 @@ def _undo(savepoint) -> None:
         db.session.rollback()
 
 
-def hold_instance(inst: ProcessInstance) -> None:
+def hold_instance(inst: ProcessInstance, *, has_deadlines: bool = True) -> None:
     """`inst` was read with `SELECT … FOR UPDATE` in the current transaction: its row is locked
-    until the commit, so a step of it need not take it again (_take_instance)."""
-    db.session.info["erflow_held"] = (db.session().get_transaction(), inst.id)
+    until the commit, so a step of it need not take it again (_take_instance). `has_deadlines`
+    False: the same read found no deadline rows; only a step of this instance adds any, and none
+    can run before the commit, so its steps need not read them (sync_human_tasks)."""
+    db.session.info["erflow_held"] = (db.session().get_transaction(), inst.id, has_deadlines)
 
 
 def _held(inst: ProcessInstance) -> bool:
     held = db.session.info.get("erflow_held")
     return held is not None and held[0] is db.session().get_transaction() and held[1] == inst.id
+
+
+def _without_deadlines(inst: ProcessInstance) -> bool:
+    """Known (held, and read with the instance) to have no deadline rows."""
+    return _held(inst) and not db.session.info["erflow_held"][2]
 
 
 def _take_instance(inst: ProcessInstance) -> None:
@@ -255,6 +262,9 @@ def _persist(inst, workflow, ctx, action, applied, timers_before, *, actor_id) -
             detail={"name": action["name"], "payload": action["payload"]},
         )
     _record_fired_timers(inst, workflow, timers_before)
+    without_deadlines = _without_deadlines(inst) and not ctx.deadlines
+    if ctx.deadlines and _held(inst):
+        hold_instance(inst, has_deadlines=True)
     proj.sync_deadlines(inst, ctx)
     summary_text = proj.dumps(inst.summary)[: proj.SUMMARY_TEXT_MAX]
     synced = proj.sync_human_tasks(
@@ -264,6 +274,7 @@ def _persist(inst, workflow, ctx, action, applied, timers_before, *, actor_id) -
         completed_task_id=str(completed.id) if completed is not None else None,
         summary_text=summary_text,
         priority=inst.priority or 0,
+        without_deadlines=without_deadlines,
     )
     if workflow.is_completed():
         inst.status = "completed"

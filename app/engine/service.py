@@ -16,7 +16,7 @@ from uuid import UUID
 
 from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import contains_eager, undefer
 
 from app.common import clock, workdays
@@ -125,13 +125,14 @@ def start(
 
 @cache  # built once: a hot path (docs/operations.md, "Load")
 def _task_and_instance(locking: bool):
-    """The task, its instance with its state, and its form's newest stored text (NULL when the
-    form is only a file in forms/ or the task has none)."""
+    """The task, its instance with its state, its form's newest stored text (NULL when the
+    form is only a file in forms/ or the task has none), and whether the instance has deadlines."""
     form = (select(FormDefinition.content)
             .where(FormDefinition.filename == HumanTask.form_key + ".schema.json")
             .order_by(FormDefinition.version.desc()).limit(1).scalar_subquery())
+    has_deadlines = exists().where(Deadline.instance_id == HumanTask.instance_id)
     stmt = (
-        select(HumanTask, form)
+        select(HumanTask, form, has_deadlines)
         .join(HumanTask.instance)
         .options(contains_eager(HumanTask.instance).undefer(ProcessInstance.state_json))
         .where(HumanTask.id == bindparam("task_id"))
@@ -154,11 +155,11 @@ def task_for_step(task_id: str) -> HumanTask | None:
     found = db.session.execute(_task_and_instance(locking), {"task_id": str(task_id)}).first()
     if found is None:
         return None
-    row, stored_form = found
+    row, stored_form, has_deadlines = found
     if row.form_key:  # the completion validates against it: no second read
         remember_form_text(f"{row.form_key}.schema.json", stored_form)
     if locking:
-        hold_instance(row.instance)
+        hold_instance(row.instance, has_deadlines=bool(has_deadlines))
     return row
 
 

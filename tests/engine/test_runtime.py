@@ -8,12 +8,12 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app import engine
 from app.common import clock
 from app.engine import hooks
-from app.engine.models import AuditEvent, HumanTask, ProcessInstance, Timer
+from app.engine.models import AuditEvent, Deadline, HumanTask, ProcessInstance, Timer
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from tests.engine.conftest import open_task
@@ -326,3 +326,50 @@ def test_annotated_summary_reaches_the_open_tasks_copy(deploy_fixture):
     engine.annotate_summary(inst.id, {"fee_notice": "paid"}, actor_id=7, action="fee_paid")
     row = db.session.get(HumanTask, open_task(inst, "fill").id)
     assert '"fee_notice": "paid"' in row.summary
+
+
+def _completed_as_a_request(task_id: str, actor_id: int, data: dict | None = None):
+    """What a completion request does: the task read with its instance (held on PostgreSQL),
+    then the step alone (inbox.services.complete)."""
+    assert engine.task_for_step(task_id) is not None
+    return engine.complete(task_id, data or {}, actor_id=actor_id, alone=True)
+
+
+def test_R13_a_deadline_counted_steps_before_its_task_still_dates_it_and_closes_with_it(
+        deploy_fixture):
+    """The completion's read says whether the instance has deadline rows, and a step of an
+    instance without any skips reading them: one counted at the start for a later task must
+    still reach that task (due date, rule) and close when it is done."""
+    deploy_fixture("later_deadline.bpmn")
+    inst = engine.start("later_deadline", {}, actor_id=1, handling_region="330106")
+    db.session.commit()
+    (counted,) = db.session.scalars(select(Deadline).where(Deadline.instance_id == inst.id))
+    inst = _completed_as_a_request(open_task(inst, "fill").id, actor_id=1)
+    approve = open_task(inst, "approve")
+    assert (approve.due_at, approve.deadline_rule) == (counted.due_at, "R13")
+    assert [(d.task, d.open) for d in inst.deadlines] == [("approve", True)]
+    db.session.commit()
+    inst = _completed_as_a_request(approve.id, actor_id=2)
+    db.session.commit()
+    assert inst.status == "completed"
+    assert db.session.get(Deadline, counted.id).open is False
+
+
+def test_a_completion_of_an_instance_without_deadlines_does_not_read_them(deploy_fixture):
+    """docs/operations.md "Load": an instance without deadline rows is told so by the completion's
+    first read (PostgreSQL, where that read holds the instance); its answer lists none."""
+    deploy_fixture("simple.bpmn")
+    inst = engine.start("simple", {}, actor_id=1, handling_region="330106")
+    db.session.commit()
+    statements: list[str] = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        inst = _completed_as_a_request(open_task(inst, "fill").id, actor_id=1,
+                                       data={"amount": "1"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert open_task(inst, "approve").due_at is None and inst.deadlines == []
+    reads = [s for s in statements if "FROM deadline" in s and "EXISTS" not in s]
+    locking = db.engine.dialect.name == "postgresql"
+    assert len(reads) == (0 if locking else 1), statements
