@@ -9,6 +9,7 @@ seconds, sees loads made by other processes).
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from threading import Lock
@@ -30,6 +31,7 @@ class Due:
 class _Year:
     workdays: frozenset[date]
     known: bool
+    ordered: tuple[date, ...] = ()  # the same days in order (counting a span is two bisections)
 
 
 _cache: dict[int, _Year] = {}
@@ -124,7 +126,7 @@ def _build(year: int) -> _Year:
         if work:
             days.add(day)
         day += timedelta(days=1)
-    return _Year(frozenset(days), known=loaded or package)
+    return _Year(frozenset(days), known=loaded or package, ordered=tuple(sorted(days)))
 
 
 def _year(year: int) -> _Year:
@@ -201,11 +203,8 @@ def _count_between(after: date, until: date) -> int:
         hi = min(until, date(year, 12, 31))
         if lo > hi:
             continue
-        workdays = _year(year).workdays
-        if lo == date(year, 1, 1) and hi == date(year, 12, 31):
-            total += len(workdays)
-        else:
-            total += sum(1 for d in workdays if lo <= d <= hi)
+        ordered = _year(year).ordered
+        total += bisect_right(ordered, hi) - bisect_left(ordered, lo)
     return total
 
 

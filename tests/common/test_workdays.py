@@ -1,7 +1,7 @@
 """Working days (R4) and period counting (R5, R6), with the RULES.md worked examples."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -154,3 +154,24 @@ def test_working_days_left_is_fast_for_an_inbox_page(app):
     for i in range(200):
         workdays.working_days_left(date(2025, 9, 1), date(2025, 12, 1 + i % 28))
     assert time.perf_counter() - start < 1.0
+
+
+def test_R4_R5_working_days_left_counts_exactly_the_working_days_of_the_span(app):
+    """The span is counted by bisecting each year's ordered working days: the same number as
+    asking day by day, across a year's end and with administrator overrides (a 调休 Saturday
+    worked, a weekday off)."""
+    db.session.add_all([CalendarDay(day=date(2025, 12, 27), workday=True),
+                        CalendarDay(day=date(2026, 1, 5), workday=False)])
+    db.session.commit()
+    workdays.invalidate()
+
+    def by_day(after: date, until: date) -> int:
+        days = (after + timedelta(days=n) for n in range(1, (until - after).days + 1))
+        return sum(1 for d in days if workdays.is_workday(d))
+
+    start = date(2025, 12, 20)
+    for a in range(0, 30, 3):
+        for b in range(0, 30, 4):
+            today, due = start + timedelta(days=a), start + timedelta(days=b)
+            expected = by_day(today, due) if due > today else -by_day(due, today)
+            assert workdays.working_days_left(today, due) == expected, (today, due)
