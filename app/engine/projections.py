@@ -168,6 +168,20 @@ def _rows_of_step(with_ready: bool):
     return select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"), wanted)
 
 
+@cache
+def _rows_with_ids():
+    return select(HumanTask).where(HumanTask.id.in_(bindparam("ids", expanding=True)))
+
+
+def _never_ready(state: TaskState | None) -> bool:
+    """A task absent when the step began, or then only predicted (MAYBE, LIKELY, FUTURE), has
+    never been READY, so it has no row: rows are written only for READY tasks, with their ids."""
+    return state is None or bool(state & _PREDICTED)
+
+
+_PREDICTED = TaskState.MAYBE | TaskState.LIKELY | TaskState.FUTURE
+
+
 def _all_deadlines(instance_id: int) -> list[Deadline]:
     """Every deadline of an instance, oldest first (one query per step)."""
     with db.session.no_autoflush:  # sync_deadlines flushed this step's own deadlines already
@@ -183,12 +197,19 @@ def sync_human_tasks(
     summary_text: str,
     priority: int,
     without_deadlines: bool = False,
+    open_rows: list[HumanTask] | None = None,
+    states_before: dict[str, TaskState] | None = None,
 ) -> TaskSync:
     """Open a row per READY user task, close rows whose task is no longer READY (R13 due dates).
     One query for the rows (open ones and any row a READY task already has), and one for the
     deadlines only when a row opens, closes with a due date, or still lacks one — none when the
     caller knows the instance has no deadline (`without_deadlines`). Returns the open rows (and
-    the deadlines when read or known)."""
+    the deadlines when read or known).
+
+    `open_rows`: the instance's open rows, already read with it under its lock (with
+    `states_before`, each task's state when the step began). Then the rows are read only for a
+    READY task that may have had a row before: one that is neither open nor new to READY in this
+    step (never READY before: absent then, or still a prediction)."""
     now = clock.now()
     ready = {str(t.id): t for t in ready_user_tasks(workflow)}
     loaded: list[list[Deadline]] = [[]] if without_deadlines else []
@@ -207,9 +228,17 @@ def sync_human_tasks(
         found = [dl for dl in deadlines().get(name, []) if dl.open]
         return found[0] if found else None
 
-    params = {"instance_id": inst.id, **({"ids": list(ready)} if ready else {})}
     with db.session.no_autoflush:  # rows change only here; nothing pending alters this answer
-        rows = db.session.scalars(_rows_of_step(bool(ready)), params).all()
+        if open_rows is not None and states_before is not None:
+            rows = list(open_rows)
+            have = {r.id for r in rows}
+            unknown = [i for i in ready if i not in have
+                       and not _never_ready(states_before.get(i))]
+            if unknown:
+                rows += db.session.scalars(_rows_with_ids(), {"ids": unknown}).all()
+        else:
+            params = {"instance_id": inst.id, **({"ids": list(ready)} if ready else {})}
+            rows = db.session.scalars(_rows_of_step(bool(ready)), params).all()
     known = {r.id for r in rows}
     still_open: list[HumanTask] = []
     for row in rows:
@@ -312,16 +341,19 @@ def sync_timers(inst: ProcessInstance, workflow, *, before: dict | None = None) 
 
 
 def close_instance_rows(inst: ProcessInstance, *, state: str = "cancelled",
-                        rows_closed: bool = False, timer_rows: bool = True) -> None:
+                        rows_closed: bool = False, timer_rows: bool = True,
+                        deadline_rows: bool = True) -> None:
     """An ended instance: its open task rows (unless the caller closed them: `rows_closed`), its
-    timer rows (unless it knows there are none: `timer_rows`) and its open deadlines."""
+    timer rows and its open deadlines (unless it knows there are none: `timer_rows`,
+    `deadline_rows`)."""
     now = clock.now()
     if not rows_closed:
         for row in db.session.scalars(_open_rows(), {"instance_id": inst.id}):
             row.state, row.completed_at = state, now
     if timer_rows:
         db.session.execute(_drop_timers(), {"instance_id": inst.id})
-    db.session.execute(_close_deadlines(), {"ended_instance": inst.id})
+    if deadline_rows:
+        db.session.execute(_close_deadlines(), {"ended_instance": inst.id})
 
 
 @cache

@@ -12,6 +12,8 @@ dropped, and `retry` re-runs the same step later.
 from __future__ import annotations
 
 import traceback
+from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from flask_babel import lazy_gettext as _l
@@ -139,9 +141,13 @@ def run_step(
         _take_instance(inst)
         workflow = restore(inst)
         timers_before = {t.id: (t, proj.timer_due(t)) for t in proj.waiting_timers(workflow)}
+        held = _held(inst)
+        states_before = {str(k): t.state for k, t in workflow.tasks.items()} \
+            if held is not None and held.open_rows is not None else None
         applied = _apply(workflow, inst, action)
         workflow.do_engine_steps()
-        synced = _persist(inst, workflow, ctx, action, applied, timers_before, actor_id=actor_id)
+        synced = _persist(inst, workflow, ctx, action, applied, timers_before,
+                          states_before, actor_id=actor_id)
         db.session.flush()
         if savepoint is not None:
             savepoint.commit()
@@ -187,22 +193,33 @@ def _undo(savepoint) -> None:
         db.session.rollback()
 
 
-def hold_instance(inst: ProcessInstance, *, has_deadlines: bool = True) -> None:
+@dataclass
+class _Hold:
+    """What a transaction knows of the instance it holds (hold_instance)."""
+
+    transaction: Any
+    instance_id: int
+    has_deadlines: bool = True
+    open_rows: list[HumanTask] | None = None  # the instance's open task rows, read with it
+
+
+def hold_instance(inst: ProcessInstance, *, has_deadlines: bool = True,
+                  open_rows: list[HumanTask] | None = None) -> None:
     """`inst` was read with `SELECT … FOR UPDATE` in the current transaction: its row is locked
-    until the commit, so a step of it need not take it again (_take_instance). `has_deadlines`
-    False: the same read found no deadline rows; only a step of this instance adds any, and none
-    can run before the commit, so its steps need not read them (sync_human_tasks)."""
-    db.session.info["erflow_held"] = (db.session().get_transaction(), inst.id, has_deadlines)
+    until the commit, so a step of it need not take it again (_take_instance). What the same read
+    found cannot change before the commit either — only a step of this instance adds deadline or
+    task rows, or closes task rows — so the next step need not read them again:
+    `has_deadlines` False (no deadline rows), `open_rows` (its open task rows)."""
+    db.session.info["erflow_held"] = _Hold(db.session().get_transaction(), inst.id,
+                                           has_deadlines, open_rows)
 
 
-def _held(inst: ProcessInstance) -> bool:
+def _held(inst: ProcessInstance) -> _Hold | None:
     held = db.session.info.get("erflow_held")
-    return held is not None and held[0] is db.session().get_transaction() and held[1] == inst.id
-
-
-def _without_deadlines(inst: ProcessInstance) -> bool:
-    """Known (held, and read with the instance) to have no deadline rows."""
-    return _held(inst) and not db.session.info["erflow_held"][2]
+    if held is None or held.transaction is not db.session().get_transaction() \
+            or held.instance_id != inst.id:
+        return None
+    return held
 
 
 def _take_instance(inst: ProcessInstance) -> None:
@@ -238,7 +255,8 @@ def completion_detail(data: dict, lane: str | None) -> dict:
     return detail
 
 
-def _persist(inst, workflow, ctx, action, applied, timers_before, *, actor_id) -> proj.TaskSync:
+def _persist(inst, workflow, ctx, action, applied, timers_before, states_before=None, *,
+             actor_id) -> proj.TaskSync:
     hooks = process_hooks(inst.key)
     data = proj.current_data(workflow)
     summary = hooks.summarize(data) if hooks.summarize else proj.json_safe(data)
@@ -262,9 +280,12 @@ def _persist(inst, workflow, ctx, action, applied, timers_before, *, actor_id) -
             detail={"name": action["name"], "payload": action["payload"]},
         )
     _record_fired_timers(inst, workflow, timers_before)
-    without_deadlines = _without_deadlines(inst) and not ctx.deadlines
-    if ctx.deadlines and _held(inst):
-        hold_instance(inst, has_deadlines=True)
+    held = _held(inst)
+    without_deadlines = held is not None and not held.has_deadlines and not ctx.deadlines
+    open_rows = None
+    if held is not None:
+        held.has_deadlines = held.has_deadlines or bool(ctx.deadlines)
+        open_rows, held.open_rows = held.open_rows, None  # this step changes them
     proj.sync_deadlines(inst, ctx)
     summary_text = proj.dumps(inst.summary)[: proj.SUMMARY_TEXT_MAX]
     synced = proj.sync_human_tasks(
@@ -275,6 +296,8 @@ def _persist(inst, workflow, ctx, action, applied, timers_before, *, actor_id) -
         summary_text=summary_text,
         priority=inst.priority or 0,
         without_deadlines=without_deadlines,
+        open_rows=open_rows,
+        states_before=states_before,
     )
     if workflow.is_completed():
         inst.status = "completed"
@@ -282,7 +305,8 @@ def _persist(inst, workflow, ctx, action, applied, timers_before, *, actor_id) -
         # sync_human_tasks closed every open row (nothing is READY in an ended workflow); timer
         # rows mirror the timers that waited when the step began
         proj.close_instance_rows(inst, state="cancelled", rows_closed=True,
-                                 timer_rows=bool(timers_before))
+                                 timer_rows=bool(timers_before),
+                                 deadline_rows=not without_deadlines)
         synced = proj.TaskSync([], None)  # closed rows; deadlines closed by a bulk update
         proj.audit(inst.id, "completed", actor_id=actor_id)
         if hooks.on_complete:

@@ -16,8 +16,8 @@ from uuid import UUID
 
 from flask_babel import lazy_gettext as _l
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, exists, select
-from sqlalchemy.orm import contains_eager, undefer
+from sqlalchemy import and_, bindparam, exists, select
+from sqlalchemy.orm import aliased, contains_eager, undefer
 
 from app.common import clock, workdays
 from app.engine import projections as proj
@@ -126,7 +126,8 @@ def start(
 @cache  # built once: a hot path (docs/operations.md, "Load")
 def _task_and_instance(locking: bool):
     """The task, its instance with its state, its form's newest stored text (NULL when the
-    form is only a file in forms/ or the task has none), and whether the instance has deadlines."""
+    form is only a file in forms/ or the task has none), whether the instance has deadlines, and
+    (`locking`) one result row per open task row of the instance (usually the task itself)."""
     form = (select(FormDefinition.content)
             .where(FormDefinition.filename == HumanTask.form_key + ".schema.json")
             .order_by(FormDefinition.version.desc()).limit(1).scalar_subquery())
@@ -138,7 +139,12 @@ def _task_and_instance(locking: bool):
         .where(HumanTask.id == bindparam("task_id"))
     )
     if locking:
-        stmt = stmt.with_for_update(of=ProcessInstance).execution_options(populate_existing=True)
+        open_row = aliased(HumanTask, name="open_row")
+        stmt = (stmt.add_columns(open_row)
+                .outerjoin(open_row, and_(open_row.instance_id == ProcessInstance.id,
+                                          open_row.state == "open"))
+                .with_for_update(of=ProcessInstance)
+                .execution_options(populate_existing=True))
     return stmt
 
 
@@ -152,14 +158,16 @@ def task_for_step(task_id: str) -> HumanTask | None:
     has written anything — and the step need not write the instance row first to get that
     (runtime.hold_instance)."""
     locking = db.session.get_bind().dialect.name == "postgresql"
-    found = db.session.execute(_task_and_instance(locking), {"task_id": str(task_id)}).first()
-    if found is None:
+    found = db.session.execute(_task_and_instance(locking), {"task_id": str(task_id)}).all()
+    if not found:
         return None
-    row, stored_form, has_deadlines = found
+    row, stored_form, has_deadlines = found[0][:3]
     if row.form_key:  # the completion validates against it: no second read
         remember_form_text(f"{row.form_key}.schema.json", stored_form)
     if locking:
-        hold_instance(row.instance, has_deadlines=bool(has_deadlines))
+        open_rows = list({id(r.open_row): r.open_row for r in found
+                          if r.open_row is not None}.values())
+        hold_instance(row.instance, has_deadlines=bool(has_deadlines), open_rows=open_rows)
     return row
 
 

@@ -373,3 +373,58 @@ def test_a_completion_of_an_instance_without_deadlines_does_not_read_them(deploy
     reads = [s for s in statements if "FROM deadline" in s and "EXISTS" not in s]
     locking = db.engine.dialect.name == "postgresql"
     assert len(reads) == (0 if locking else 1), statements
+    db.session.commit()
+    statements.clear()
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:  # the last step: the ended instance has no deadline to close either
+        inst = _completed_as_a_request(open_task(inst, "approve").id, actor_id=2)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert inst.status == "completed"
+    closes = [s for s in statements if s.startswith("UPDATE deadline")]
+    assert len(closes) == (0 if locking else 1), statements
+
+
+def _task_row_reads(statements: list[str]) -> list[str]:
+    """Reads of an instance's task rows (not the completion's first read, which joins)."""
+    return [s for s in statements if "FROM human_task \nWHERE human_task.instance_id" in s]
+
+
+def test_parallel_tasks_the_completion_read_its_instances_open_rows_with_it(deploy_fixture):
+    """The completion's first read brings the instance's open task rows (PostgreSQL, where it
+    holds the instance): completing one of two parallel tasks keeps the other open and reads no
+    task rows again."""
+    deploy_fixture("parallel.bpmn")
+    inst = engine.start("parallel", {}, actor_id=1, handling_region="330106")
+    db.session.commit()
+    statements: list[str] = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        inst = _completed_as_a_request(open_task(inst, "review_a").id, actor_id=1)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    db.session.commit()
+    assert [t.name for t in inst.active_tasks] == ["review_b"]
+    locking = db.engine.dialect.name == "postgresql"
+    assert len(_task_row_reads(statements)) == (0 if locking else 1), statements
+    rows = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == inst.id)
+                              .order_by(HumanTask.name)).all()
+    assert [(r.name, r.state) for r in rows] == [("review_a", "completed"), ("review_b", "open")]
+    inst = _completed_as_a_request(open_task(inst, "review_b").id, actor_id=1)
+    db.session.commit()
+    assert inst.status == "completed" and inst.active_tasks == []
+
+
+def test_a_ready_task_that_has_a_closed_row_is_not_given_a_second_one(deploy_fixture):
+    """A READY task without an open row (its row closed by hand) is looked up before a row is
+    written for it: the step does not fail on the row's key, and the closed row stays."""
+    deploy_fixture("parallel.bpmn")
+    inst = engine.start("parallel", {}, actor_id=1, handling_region="330106")
+    other = open_task(inst, "review_b")
+    db.session.get(HumanTask, other.id).state = "cancelled"
+    db.session.commit()
+    inst = _completed_as_a_request(open_task(inst, "review_a").id, actor_id=1)
+    db.session.commit()
+    assert inst.status == "running" and inst.active_tasks == []
+    assert db.session.get(HumanTask, other.id).state == "cancelled"
