@@ -21,12 +21,12 @@ def free_port() -> int:
 
 
 def serve(url: str, port: int, web_workers: int, threads: int, erflow_workers: int, log: Path,
-          worker_class: str = "sync"):
+          worker_class: str = "sync", log_level: str = "WARNING"):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ERFLOW_")}
     env.update(DATABASE_URL=url, PORT=str(port), WEB_WORKERS=str(web_workers),
                WEB_THREADS=str(threads), ERFLOW_WORKERS=str(erflow_workers), DEPLOY_BPMN="0",
                WEB_WORKER_CLASS=worker_class,
-               SEED_DEMO="0", ERFLOW_LOG_LEVEL="WARNING", SECRET_KEY="bench-secret")
+               SEED_DEMO="0", ERFLOW_LOG_LEVEL=log_level, SECRET_KEY="bench-secret")
     out = open(log, "wb")
     proc = subprocess.Popen(["bash", str(ROOT / "scripts/serve_prod.sh")], env=env, cwd=ROOT,
                             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)

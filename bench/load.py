@@ -37,6 +37,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from pathlib import Path
 
 from _common import DURABLE_PG, ROOT, database, percentiles, show
 from _load_checks import BAD, check_effects
@@ -347,6 +348,25 @@ def report(stats: Stats, elapsed: float, began: float, cpu_used, machine) -> flo
     return rate
 
 
+def cpu_by_endpoint(log: Path) -> None:
+    """The web tier's CPU by endpoint over the whole run (warm-up included), from the access
+    log's `cpu_ms` (app/ops/logging.py: a sync worker's CPU while it served the request)."""
+    calls: collections.Counter = collections.Counter()
+    cpu: collections.Counter = collections.Counter()
+    for line in log.read_text(errors="replace").splitlines():
+        if not line.startswith("{") or '"cpu_ms"' not in line:
+            continue
+        entry = json.loads(line)
+        key = f"{entry['method']} {entry.get('endpoint')} {entry['status']}"
+        calls[key] += 1
+        cpu[key] += entry["cpu_ms"]
+    total = sum(cpu.values()) or 1.0
+    print("web CPU by endpoint (access log cpu_ms, whole run):")
+    for key, ms in cpu.most_common():
+        print(f"  {key:<48} {calls[key]:7d} calls  {ms / calls[key]:6.2f} ms each  "
+              f"{100 * ms / total:5.1f}%")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=60.0, help="measured seconds")
@@ -371,6 +391,9 @@ def main() -> int:
     parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
     parser.add_argument("--threads", type=int, default=1, help="per process (gthread only)")
     parser.add_argument("--erflow-workers", type=int, default=2)
+    parser.add_argument("--cpu-by-endpoint", action="store_true",
+                        help="log every request (access log at INFO, which costs some CPU) and "
+                             "print the web tier's CPU per endpoint from the logs' cpu_ms")
     parser.add_argument("--backlog", type=int, default=None,
                         help="synthetic instances started before the run (default: enough for "
                              "150 completions/s)")
@@ -399,8 +422,10 @@ def main() -> int:
               f"{sum(len(c.buyers) for c in seed.counties)} buying units, rights for "
               f"{2 * int(args.trade_rate * seconds)} trades in "
               f"{time.perf_counter() - t0:.0f} s", flush=True)
+        serve_log = out / "load-serve.log"
         proc, base = serve(url, free_port(), args.web_workers, args.threads,
-                           args.erflow_workers, out / "load-serve.log", args.worker_class)
+                           args.erflow_workers, serve_log, args.worker_class,
+                           "INFO" if args.cpu_by_endpoint else "WARNING")
         stats = Stats()
         run = Run(base, stats)
         serial = iter(range(1, 10**9))
@@ -441,6 +466,8 @@ def main() -> int:
         finally:
             stop_serving(proc)
         report(stats, elapsed, began, cpu_used, machine)
+        if args.cpu_by_endpoint:
+            cpu_by_endpoint(serve_log)
         effects = check_effects(url, stats, seed)
         print("effects, counted in the database:")
         for key, value in effects.items():

@@ -94,6 +94,7 @@ def init_request_logging(app: Flask) -> None:
         rid = given if _SAFE_ID.match(given) else uuid.uuid4().hex
         g.request_id = rid
         g._erflow_t0 = time.perf_counter()
+        g._erflow_c0 = time.process_time()  # a sync worker runs one request: its CPU
         g._erflow_rid_token = _request_id.set(rid)
 
     @app.after_request
@@ -109,6 +110,8 @@ def init_request_logging(app: Flask) -> None:
                     "request_id": rid, "instance_id": _instance_id(),
                     "method": request.method, "path": request.path, "status": resp.status_code,
                     "duration_ms": round((time.perf_counter() - t0) * 1000, 2),
+                    "cpu_ms": round((time.process_time() - g._erflow_c0) * 1000, 2),
+                    "endpoint": request.endpoint,
                     "user_id": g.get("api_user_id"),  # an id, not the (expired) row
                 },
             )

@@ -89,6 +89,8 @@ def test_access_log_is_json_with_request_and_instance_ids(app, client, caplog, m
     assert line["request_id"] == "req-42" and line["instance_id"] == 77
     assert line["status"] == 404 and line["path"] == "/api/v1/instances/77"
     assert line["level"] == "INFO" and "duration_ms" in line and line["user_id"]
+    # the request's own CPU (what to look at first when the web tier runs hot) and its route
+    assert 0 <= line["cpu_ms"] and line["endpoint"] == "api.get_instance"
 
 
 @pytest.mark.skipif(test_db_kind() != "sqlite", reason="SQLite's online backup")
