@@ -119,6 +119,9 @@ def start(
     )
     db.session.add(inst)
     db.session.flush()
+    # a row this transaction inserted is its own until the commit: no step can race its first
+    # one, and it has no deadline or task rows yet
+    hold_instance(inst, has_deadlines=False, open_rows=[])
     proj.audit(inst.id, "started", actor_id=actor_id, detail={"version": version.version})
     return _info(inst, run_step(inst, {"op": "start"}, actor_id=actor_id))
 

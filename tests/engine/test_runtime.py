@@ -428,3 +428,22 @@ def test_a_ready_task_that_has_a_closed_row_is_not_given_a_second_one(deploy_fix
     db.session.commit()
     assert inst.status == "running" and inst.active_tasks == []
     assert db.session.get(HumanTask, other.id).state == "cancelled"
+
+
+def test_a_start_neither_takes_its_new_row_first_nor_reads_rows_it_cannot_have_yet(
+        deploy_fixture):
+    """The instance a start inserted is its transaction's own until the commit: its first step
+    writes the row once (no write-first to hold it) and reads no task or deadline rows."""
+    deploy_fixture("simple.bpmn")
+    statements: list[str] = []
+    listen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        inst = engine.start("simple", {}, actor_id=1, handling_region="330106")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    db.session.commit()
+    assert [t.name for t in inst.active_tasks] == ["fill"]
+    assert len([s for s in statements if s.startswith("UPDATE process_instance")]) == 1
+    assert not _task_row_reads(statements)
+    assert not [s for s in statements if "FROM deadline" in s], statements
