@@ -118,6 +118,8 @@ def in_jurisdiction(user: User, region_code: str | None) -> bool:
         return False
     if not user.has_role("admin", *BUREAU_ROLES):
         return False
+    if region_code == user.region_code:  # its own region (a row: user.region_code is a key)
+        return True
     mine = db.session.get(Region, user.region_code)
     theirs = db.session.get(Region, region_code)
     return bool(mine and theirs and theirs.path.startswith(mine.path))
