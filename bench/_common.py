@@ -43,6 +43,9 @@ DURABLE_PG = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on
               "shared_buffers": "2GB", "max_wal_size": "2GB"}
 
 
+PG_LOG: Path | None = None  # the log of the cluster `database` started (checkpoints, errors)
+
+
 @contextmanager
 def database(kind: str, pg_settings: dict[str, str] | None = None):
     """Yield a database URL: a temp SQLite file, or a temp PostgreSQL cluster (tests/pg.py)."""
@@ -55,6 +58,8 @@ def database(kind: str, pg_settings: dict[str, str] | None = None):
     from tests.pg import start_server
 
     server = start_server(pg_settings)
+    global PG_LOG
+    PG_LOG = server._workdir / "postgres.log" if server._workdir else None
     try:
         server.drop("erflow_bench")
         server._execute(sql.SQL("CREATE DATABASE erflow_bench"))

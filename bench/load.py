@@ -37,8 +37,10 @@ import sys
 import threading
 import time
 import urllib.parse
+from datetime import UTC, datetime
 from pathlib import Path
 
+import _common
 from _common import DURABLE_PG, ROOT, database, percentiles, show
 from _load_checks import BAD, check_effects
 from _load_setup import PASSWORD, SYNTHETIC_STEPS, County, prepare, trade_start
@@ -348,6 +350,26 @@ def report(stats: Stats, elapsed: float, began: float, cpu_used, machine) -> flo
     return rate
 
 
+def checkpoints(began_wall: float, elapsed: float) -> None:
+    """PostgreSQL's checkpoints during the measured window, from its log (log_checkpoints): after
+    one, the first change of every page writes the whole page to the WAL, which costs CPU."""
+    log = _common.PG_LOG
+    if log is None or not log.exists():
+        return
+    seen = []
+    for line in log.read_text(errors="replace").splitlines():
+        if "checkpoint starting" not in line and "checkpoint complete" not in line:
+            continue
+        try:
+            stamp = datetime.strptime(" ".join(line.split()[:2]), "%Y-%m-%d %H:%M:%S.%f")
+        except ValueError:
+            continue
+        at = stamp.replace(tzinfo=UTC).timestamp() - began_wall
+        if 0 <= at <= elapsed:
+            seen.append(f"{at:.0f} s {'start' if 'starting' in line else 'done'}")
+    print(f"PostgreSQL checkpoints in the measured window: {', '.join(seen) or 'none'}")
+
+
 def cpu_by_endpoint(log: Path) -> None:
     """The web tier's CPU by endpoint over the whole run (warm-up included), from the access
     log's `cpu_ms` (app/ops/logging.py: a sync worker's CPU while it served the request)."""
@@ -453,7 +475,7 @@ def main() -> int:
             time.sleep(args.warmup)
             cpu_before, machine_before = cpu_seconds(), machine_cpu()
             run.measuring.set()
-            began = time.perf_counter()
+            began, began_wall = time.perf_counter(), time.time()
             time.sleep(args.duration)
             run.measuring.clear()
             elapsed = time.perf_counter() - began
@@ -466,6 +488,7 @@ def main() -> int:
         finally:
             stop_serving(proc)
         report(stats, elapsed, began, cpu_used, machine)
+        checkpoints(began_wall, elapsed)
         if args.cpu_by_endpoint:
             cpu_by_endpoint(serve_log)
         effects = check_effects(url, stats, seed)
