@@ -37,10 +37,24 @@ def show(label: str, stats: dict[str, float], target_p95: float | None = None) -
     )
 
 
-# A production-like PostgreSQL for the load bench: durable commits and a buffer cache that holds
-# the working set (this VM hands page cache back to the host quickly: 64 MB meant disk reads).
+# A production-like PostgreSQL for the load bench: durable commits, a buffer cache that holds
+# the working set (this VM hands page cache back to the host quickly: 64 MB meant disk reads) and
+# checkpoints every 15 minutes, as docs/operations.md recommends (PostgreSQL's default 5 minutes
+# re-logs every hot page in full three times as often; a run on a fresh cluster then sees none).
 DURABLE_PG = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on",
-              "shared_buffers": "2GB", "max_wal_size": "2GB"}
+              "shared_buffers": "2GB", "max_wal_size": "2GB", "checkpoint_timeout": "15min"}
+
+
+def vacuum_analyze(url: str) -> None:
+    """VACUUM ANALYZE every table (as pgbench does before a run): the bulk-loaded backlog would
+    otherwise be vacuumed and analysed by autovacuum in the middle of the measurement."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    with psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
+                         dbname=u.database, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
 
 
 PG_LOG: Path | None = None  # the log of the cluster `database` started (checkpoints, errors)

@@ -41,7 +41,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import _common
-from _common import DURABLE_PG, ROOT, database, percentiles, show
+from _common import DURABLE_PG, ROOT, database, percentiles, show, vacuum_analyze
 from _load_checks import BAD, check_effects
 from _load_setup import PASSWORD, SYNTHETIC_STEPS, County, prepare, trade_start
 from _topology import cpu_seconds, free_port, machine_cpu, serve, stop_serving
@@ -440,9 +440,10 @@ def main() -> int:
         t0 = time.perf_counter()
         seed = prepare(url, surplus_counties=args.counties, buyers=args.buyers,
                        trades=int(args.trade_rate * seconds) + 10, backlog=backlog)
+        vacuum_analyze(url)
         print(f"set-up: {backlog} synthetic instances ({backlog * SYNTHETIC_STEPS} open steps), "
               f"{sum(len(c.buyers) for c in seed.counties)} buying units, rights for "
-              f"{2 * int(args.trade_rate * seconds)} trades in "
+              f"{2 * int(args.trade_rate * seconds)} trades, VACUUM ANALYZE in "
               f"{time.perf_counter() - t0:.0f} s", flush=True)
         serve_log = out / "load-serve.log"
         proc, base = serve(url, free_port(), args.web_workers, args.threads,
