@@ -186,17 +186,18 @@ def mine(task: dict, role: str, region: str) -> bool:
 # -- clients ---------------------------------------------------------------------------------------
 
 def reviewer(run: Run, county: County, username: str, trade_poll: float,
-             from_end: bool, pace: float | None = None) -> None:
+             from_end: bool, pace: float | None = None, phase: float = 0.0) -> None:
     """Its own queue (synthetic steps, following each instance to its next step) and, every
     `trade_poll` seconds, the trades waiting for a subject review. The county's two reviewers
     work the same page from opposite ends, so they meet where they cross; the one told "already
     done" (409) drops the rest of the page and lists its queue again, as a person would.
     `pace`: seconds between the synthetic completions it offers (open loop, --review-rate); a
     reviewer that falls behind catches up by at most a second's worth, it never bursts. None:
-    the next completion follows the last answer at once (closed loop, the machine's capacity)."""
+    the next completion follows the last answer at once (closed loop, the machine's capacity).
+    `phase` (0–1): where in the `trade_poll` period its trade listings fall (see `phases`)."""
     client = sign_in(run.base, username)
     queue: collections.deque[dict] = collections.deque()
-    next_trades = time.monotonic()
+    next_trades = time.monotonic() + phase * trade_poll
     next_due = time.monotonic()
     while not run.stop.is_set():
         if time.monotonic() >= next_trades:
@@ -240,12 +241,15 @@ def handler(run: Run, county: County, username: str, poll: float) -> None:
             run.stop.wait(poll)
 
 
-def enterprise(run: Run, county: County, rate: float, poll: float, serial) -> None:
+def enterprise(run: Run, county: County, rate: float, poll: float, serial,
+               phase: float = 0.0) -> None:
     """The county's buying units: one trade application every 1/`rate` s (round robin over the
-    units), and every `poll` s one unit's queue (contract signing, permit change)."""
+    units), and every `poll` s one unit's queue (contract signing, permit change); `phase`
+    (0–1): where in those periods its calls fall (see `phases`)."""
     clients = [sign_in(run.base, name) for name in county.buyers]
     starts = polls = 0
-    next_start = next_poll = time.monotonic()
+    now = time.monotonic()
+    next_start, next_poll = now + phase / rate, now + phase * poll
     while not run.stop.is_set():
         now = time.monotonic()
         if now >= next_start:
@@ -265,6 +269,15 @@ def enterprise(run: Run, county: County, rate: float, poll: float, serial) -> No
             for task in run.listing(client, "inbox (enterprise's own queue)", "view=todo"):
                 run.complete(client, task)
         run.stop.wait(max(0.0, min(next_start, next_poll) - time.monotonic()))
+
+
+def phases(n: int) -> list[float]:
+    """Evenly spread phases for `n` clients calling on the same period. Clients started together
+    would otherwise call in lockstep (all six counties' trade starts, then their six listings, in
+    the same few milliseconds), a burst no province's users produce; each such listing then
+    queued behind the others' work (enterprise listings: p50 55 ms against 8–12 ms of server
+    time in the access log)."""
+    return [i / n for i in range(n)]
 
 
 def paced(rate: float, stop: threading.Event, action) -> None:
@@ -456,15 +469,16 @@ def main() -> int:
         synthetic = [c for c in seed.counties if c.kind == "surplus"]
         reviewers = sum(len(c.reviewers) for c in synthetic)
         pace = reviewers / args.review_rate if args.review_rate else None
-        for county in seed.counties:
+        reviewer_phase = iter(phases(reviewers))
+        for county, phase in zip(seed.counties, phases(len(seed.counties)), strict=True):
             for i, name in enumerate(county.reviewers if county.kind == "surplus" else ()):
                 threads.append(threading.Thread(target=reviewer, args=(
-                    run, county, name, args.poll, i % 2 == 1, pace)))
+                    run, county, name, args.poll, i % 2 == 1, pace, next(reviewer_phase))))
             for name in county.handlers:
                 threads.append(threading.Thread(target=handler,
                                                 args=(run, county, name, args.poll)))
             threads.append(threading.Thread(target=enterprise, args=(
-                run, county, args.trade_rate / len(seed.counties), args.poll, serial)))
+                run, county, args.trade_rate / len(seed.counties), args.poll, serial, phase)))
         threads.append(threading.Thread(target=starter, args=(
             run, [c.handlers[0] for c in synthetic], args.start_rate)))
         threads.append(threading.Thread(target=inbox_reader, args=(
