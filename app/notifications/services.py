@@ -450,8 +450,12 @@ def _claim_mail(now: datetime) -> list[tuple[Notification, str]]:
                     User.email.is_not(None), User.email != "")
              .order_by(Notification.id).limit(limit)
              .with_for_update(skip_locked=True, of=Notification))
+    # MATERIALIZED: the locking pick runs once. As a plain `IN (subquery)` PostgreSQL may put it
+    # inside a nested loop and pick again for every outer row, each pick skipping what the other
+    # worker holds at that moment; a round could then claim nothing while mail was waiting.
+    picked = queue.cte("picked").prefix_with("MATERIALIZED", dialect="postgresql")
     ids = list(db.session.scalars(
-        update(Notification).where(Notification.id.in_(queue.scalar_subquery()), *unclaimed)
+        update(Notification).where(Notification.id.in_(select(picked.c.id)), *unclaimed)
         .values(mail_claimed_at=now, mail_attempts=Notification.mail_attempts + 1)
         .returning(Notification.id).execution_options(synchronize_session=False)))
     db.session.commit()

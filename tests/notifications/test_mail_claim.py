@@ -11,12 +11,13 @@ from email import message_from_bytes
 from email.policy import default
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.common import clock
 from app.extensions import db
 from app.notifications import services
 from app.notifications.models import Notification
+from tests.db import test_db_kind
 
 
 @pytest.fixture
@@ -81,6 +82,34 @@ def test_two_workers_at_once_send_each_mail_exactly_once(app, smtp_sink, queued)
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Notification)
                              .where(Notification.mailed_at.is_(None))) == 0
+
+
+@pytest.mark.skipif(test_db_kind() != "postgres", reason="SKIP LOCKED is PostgreSQL's")
+def test_the_claims_locking_pick_runs_once(app, smtp_sink, queued):
+    """The pick (`FOR UPDATE SKIP LOCKED … LIMIT`) is a materialised CTE. As a plain IN-subquery
+    PostgreSQL planned it inside a nested loop, picking again for every outer row while the other
+    worker claimed: in CI one worker of two claimed nothing in its first round and stopped."""
+    queued(30)
+    statements: list[tuple[str, dict]] = []
+
+    def grab(_conn, _cursor, statement, parameters, _context, _many):
+        statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", grab)
+    try:
+        assert len(services._claim_mail(clock.now())) == 30
+    finally:
+        event.remove(db.engine, "before_cursor_execute", grab)
+    claim, params = next((s, p) for s, p in statements if "SKIP LOCKED" in s)
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("EXPLAIN " + claim, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    finally:
+        raw.rollback()
+        raw.close()
+    assert "CTE picked" in plan and plan.count("LockRows") == 1, plan
 
 
 def test_a_worker_dying_mid_round_sends_nothing_twice(app, smtp_sink, queued):
